@@ -1,0 +1,31 @@
+/**
+ * References (`make_ref()`).
+ *
+ * `ids` holds the reference's 32-bit words as NEWER_REFERENCE_EXT orders them (least
+ * significant first; OTP 25 makes 3 words for ordinary references, up to 5 for others).
+ *
+ * Invariants: immutable; `ids` is frozen and has 1 to 5 elements.
+ *
+ * Thread-safety: immutable; references cross threads as encoded terms.
+ */
+import { Atom } from './atom.js';
+
+export class Ref {
+  readonly ids: readonly number[];
+
+  constructor(
+    readonly node: Atom,
+    readonly creation: number,
+    ids: readonly number[],
+  ) {
+    this.ids = Object.isFrozen(ids) ? ids : Object.freeze(ids.slice());
+  }
+
+  /** True when both are the same reference. */
+  equals(other: Ref): boolean {
+    if (this === other) return true;
+    if (this.node !== other.node || this.creation !== other.creation || this.ids.length !== other.ids.length) return false;
+    for (let i = 0; i < this.ids.length; i++) if (this.ids[i] !== other.ids[i]) return false;
+    return true;
+  }
+}
