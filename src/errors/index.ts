@@ -26,6 +26,14 @@ export const ErrorCode = {
   BAD_PATTERN: 'BEAMJS_ERR_BAD_PATTERN',
   /** A limit of the system was reached (Erlang's `system_limit`). */
   SYSTEM_LIMIT: 'BEAMJS_ERR_SYSTEM_LIMIT',
+  /** A process-context function (`self()`, `send()`, `receive()`, …) was called outside a process. */
+  NOT_IN_PROCESS: 'BEAMJS_ERR_NOT_IN_PROCESS',
+  /** An Erlang exception (`error/1`, `exit/1`, `throw/1`) raised inside a process; see `ErlangException`. */
+  EXCEPTION: 'BEAMJS_ERR_EXCEPTION',
+  /** The VM was stopped (or is stopping) and cannot do what was asked. */
+  VM_STOPPED: 'BEAMJS_ERR_VM_STOPPED',
+  /** A shared-memory structure (a ring, a table) holds bytes its invariants rule out: a bug or a stray write. */
+  SHM_CORRUPT: 'BEAMJS_ERR_SHM_CORRUPT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

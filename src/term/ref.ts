@@ -21,11 +21,17 @@ export class Ref {
     this.ids = Object.isFrozen(ids) ? ids : Object.freeze(ids.slice());
   }
 
-  /** True when both are the same reference. */
+  /**
+   * True when both are the same reference. As in erl, missing high words count as
+   * zero: ids [1,2,3] and [1,2,3,0] are the same reference (=:=).
+   */
   equals(other: Ref): boolean {
     if (this === other) return true;
-    if (this.node !== other.node || this.creation !== other.creation || this.ids.length !== other.ids.length) return false;
-    for (let i = 0; i < this.ids.length; i++) if (this.ids[i] !== other.ids[i]) return false;
+    if (this.node !== other.node || this.creation !== other.creation) return false;
+    const a = this.ids;
+    const b = other.ids;
+    const n = Math.max(a.length, b.length);
+    for (let i = 0; i < n; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return false;
     return true;
   }
 }

@@ -1,0 +1,24 @@
+/**
+ * beamjs: the package's public surface.
+ *
+ *   - terms (src/term): Atom, Tuple, Pid, Ref, …, equality, order, printing, patterns (P);
+ *   - processes (src/process): spawn, send, receive, links, monitors, names, timers, …;
+ *   - the embedding API (src/vm.ts): VM.start, vm.spawn, vm.send, vm.receive, vm.stop;
+ *   - errors (src/errors): BeamError and its codes.
+ * The codec (term_to_binary / binary_to_term) is also exported as the `beamjs/codec` subpath.
+ *
+ * Thread-safety: see each module; everything here is per thread.
+ */
+export * from './term/index.js';
+export * from './process/index.js';
+export { VM } from './vm.js';
+export type { VMOptions } from './vm.js';
+export type { Priority } from './sched/index.js';
+export {
+  BeamError,
+  ErrorCode,
+  InvalidArgumentError,
+  BadExternalTermError,
+  describeValue,
+  rebuildError,
+} from './errors/index.js';

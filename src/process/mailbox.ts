@@ -1,0 +1,204 @@
+/**
+ * Mailbox: the message queue of one process, with selective receive and reference markers.
+ *
+ * Description (after ERTS erl_proc_sig_queue.h)
+ *   A message reaches a process through two parts:
+ *
+ *   1. The inbox ("outer queue" in ERTS), where other processes append. Signals of every kind
+ *      (messages, links, exits, monitors, 'DOWN's) travel one ordered path per receiver
+ *      (src/process/signals.ts): a message signal, once handled, is appended here. On one
+ *      thread "handled" means "at once, in send order" (signals.ts drains a FIFO), so today the
+ *      inbox is simply the tail of the list below: `push` appends in O(1). When schedulers are
+ *      worker threads, the inbox of a process also includes the ring of each other scheduler;
+ *      the owning scheduler drains the rings in batches and appends here in arrival order.
+ *
+ *   2. The receive queue ("inner queue"), which only the owning process reads: a singly linked
+ *      list of messages in arrival order, head = oldest. A receive scans it from the head (or
+ *      from a marker, below) and removes the FIRST message its pattern matches; the messages it
+ *      skips keep their places and order. The scan position is SAVED while the receive waits
+ *      (`#save`, ERTS's save pointer): a message already rejected by this receive is not
+ *      looked at again when new messages arrive; a new receive starts over from the head.
+ *
+ *   Reference markers (ERTS recv_mark / recv_marker_bind): when a process makes a reference
+ *   (make_ref, monitor, a call's request id), `mark(ref)` records the queue's tail at that
+ *   moment. A message queued before the ref existed cannot contain it, so a receive whose
+ *   pattern requires that ref (`requiredRefs` of a compiled pattern) starts scanning after the
+ *   marked node: a gen_server-style call is O(1) with 100,000 unrelated messages queued. A
+ *   marker therefore never goes stale in meaning; only its node can: when the marked node is
+ *   removed, the marker moves to the node before it (removal always knows that node). The last
+ *   `MAX_MARKERS` markers are kept (ERTS keeps a few, too); an evicted marker only costs speed.
+ *
+ * Invariants: `length` counts the list; `#tail` is the last node or null when empty; `#save`
+ *   is null (scan from the head) or a node still in the list; each marker's node is null
+ *   (before the head) or a node still in the list.
+ * Threads: owned by its process's scheduler thread; not thread-safe.
+ * Ownership: the mailbox holds messages until they are received or the process dies; messages
+ *   are immutable by contract and shared, not copied, between processes of one thread.
+ * Bad input: none checked here (callers validate); a matcher that throws propagates to the
+ *   receiving process, leaving the queue and the saved position unchanged.
+ */
+import type { Ref, Term } from '../term/index.js';
+
+/** How many reference markers a mailbox remembers. */
+export const MAX_MARKERS = 4;
+
+/** What a receive scans with: returns the match result, or undefined for "no match". */
+export interface MessageMatcher<C> {
+  match(message: Term): C | undefined;
+  /** Literal refs the pattern requires (see the header: reference markers). */
+  readonly requiredRefs?: readonly Ref[];
+}
+
+class MessageNode {
+  next: MessageNode | null = null;
+  constructor(readonly message: Term) {}
+}
+
+export class Mailbox {
+  #head: MessageNode | null = null;
+  #tail: MessageNode | null = null;
+  #length = 0;
+  /** Last node rejected by the receive in progress; null = start at the head. */
+  #save: MessageNode | null = null;
+  /** Marker refs and positions (ring of MAX_MARKERS), allocated on first mark. */
+  #markerRefs: Array<Ref | undefined> | null = null;
+  #markerNodes: Array<MessageNode | null> | null = null;
+  #markerNext = 0;
+  /** Messages looked at by the last scan (for the reduction count). */
+  scanned = 0;
+  /** Whether the last scanAny took a message (its message may be the atom `undefined`). */
+  took = false;
+
+  /** Messages in the queue. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends a message (the inbox side). O(1). */
+  push(message: Term): void {
+    const node = new MessageNode(message);
+    if (this.#tail === null) this.#head = node;
+    else this.#tail.next = node;
+    this.#tail = node;
+    this.#length++;
+  }
+
+  /** Records a reference marker: messages queued from now on may contain `ref`. O(1). */
+  mark(ref: Ref): void {
+    if (this.#markerRefs === null) {
+      this.#markerRefs = new Array<Ref | undefined>(MAX_MARKERS).fill(undefined);
+      this.#markerNodes = new Array<MessageNode | null>(MAX_MARKERS).fill(null);
+    }
+    this.#markerRefs[this.#markerNext] = ref;
+    this.#markerNodes![this.#markerNext] = this.#tail;
+    this.#markerNext = (this.#markerNext + 1) % MAX_MARKERS;
+  }
+
+  /**
+   * Starts a new receive: the scan begins at the head, or after the marker of one of
+   * `requiredRefs` when one is known (the latest such position wins: all refs are required).
+   */
+  beginReceive(requiredRefs: readonly Ref[] | undefined): void {
+    this.#save = null;
+    if (requiredRefs === undefined || requiredRefs.length === 0 || this.#markerRefs === null) return;
+    const refs = this.#markerRefs;
+    const nodes = this.#markerNodes!;
+    for (const required of requiredRefs) {
+      for (let i = 0; i < MAX_MARKERS; i++) {
+        const marked = refs[i];
+        if (marked !== undefined && (marked === required || marked.equals(required))) {
+          // Every required ref must be in the message: the marker is a valid start. Take it.
+          this.#save = nodes[i]!;
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Scans from the saved position; removes and returns the first match (C), or returns
+   * undefined and saves the position after the last message looked at. `scanned` tells how
+   * many messages were looked at.
+   */
+  scan<C>(matcher: MessageMatcher<C>): C | undefined {
+    let prev = this.#save;
+    let node = prev === null ? this.#head : prev.next;
+    let scanned = 0;
+    while (node !== null) {
+      scanned++;
+      const result = matcher.match(node.message);
+      if (result !== undefined) {
+        this.scanned = scanned;
+        this.#unlink(prev, node);
+        this.#save = null;
+        return result;
+      }
+      prev = node;
+      node = node.next;
+    }
+    this.scanned = scanned;
+    this.#save = prev;
+    return undefined;
+  }
+
+  /** Takes the first message after the saved position (receive with no pattern). */
+  scanAny(): Term | undefined {
+    const prev = this.#save;
+    const node = prev === null ? this.#head : prev.next;
+    if (node === null) {
+      this.took = false;
+      this.scanned = 0;
+      return undefined;
+    }
+    this.#unlink(prev, node);
+    this.#save = null;
+    this.took = true;
+    this.scanned = 1;
+    return node.message;
+  }
+
+  /** Removes every message for which `drop` returns true (demonitor's flush). O(n). */
+  removeWhere(drop: (message: Term) => boolean): number {
+    let removed = 0;
+    let prev: MessageNode | null = null;
+    let node = this.#head;
+    while (node !== null) {
+      const next = node.next;
+      if (drop(node.message)) {
+        this.#unlink(prev, node);
+        removed++;
+      } else {
+        prev = node;
+      }
+      node = next;
+    }
+    this.#save = null;
+    return removed;
+  }
+
+  /** The queued messages, oldest first (process_info messages). O(n). */
+  toArray(): Term[] {
+    const out: Term[] = [];
+    for (let node = this.#head; node !== null; node = node.next) out.push(node.message);
+    return out;
+  }
+
+  /** Drops every message (process exit). */
+  clear(): void {
+    this.#head = this.#tail = this.#save = null;
+    this.#length = 0;
+    this.#markerRefs = null;
+    this.#markerNodes = null;
+  }
+
+  #unlink(prev: MessageNode | null, node: MessageNode): void {
+    if (prev === null) this.#head = node.next;
+    else prev.next = node.next;
+    if (this.#tail === node) this.#tail = prev;
+    this.#length--;
+    const nodes = this.#markerNodes;
+    if (nodes !== null) {
+      for (let i = 0; i < MAX_MARKERS; i++) if (nodes[i] === node) nodes[i] = prev;
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The suspending helpers a process body calls with `yield*`: receive, sleep, yield_ and
+ * awaitPromise. They are generators: a body writes
+ *
+ *     const { from } = yield* receive(P.tuple(atom('ping'), P.capture('from', P.pid)));
+ *     const msg = yield* receive(pattern, 1000);   // undefined after 1 s without a match
+ *     yield* sleep(50);
+ *     const text = yield* awaitPromise(fs.promises.readFile(path, 'utf8'));
+ *
+ * receive semantics (Erlang's `receive ... after T -> ... end`)
+ *   - The first message, in arrival order, that the pattern matches is removed and its match
+ *     result returned; messages it does not match stay, in order (mailbox.ts).
+ *   - `timeout`: omitted, `Infinity` or 'infinity' waits forever; 0 looks at the queue once and
+ *     returns undefined if nothing matches; N ms returns undefined after N ms without a match.
+ *     A message that arrives in the same instant as the timeout wins (the queue is scanned
+ *     before the timeout is taken).
+ *   - The pattern is a matcher `{ match(term) => C | undefined }` (a compiled pattern from
+ *     src/term/pattern.ts, whose `requiredRefs` enable the reference-marker optimisation), a
+ *     pattern built with `P` (compiled once and cached), or a function `(msg) => C | undefined`.
+ *     undefined means "no match", so a match result is never undefined. receive() with no
+ *     pattern takes the first message (if the atom `undefined` itself can arrive, use a pattern
+ *     to tell it from a timeout).
+ *   - Cost: 1 reduction + 1 per 8 messages scanned. A receive entered with the slice's budget
+ *     spent first yields the thread (PREEMPT); so does one entered with a pending exit.
+ *
+ * Threads: scheduler thread, inside a process only. Bad input: a bad timeout or pattern throws
+ * InvalidArgumentError (in the process: uncaught, it exits with badarg), as erl raises
+ * timeout_value / badarg. Calling any helper outside a process throws NOT_IN_PROCESS.
+ */
+import { InvalidArgumentError, describeValue } from '../errors/index.js';
+import type { TimerTask } from '../sched/index.js';
+import { compilePattern, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
+import type { MessageMatcher } from './mailbox.js';
+import { AWAIT, currentProcess, PREEMPT, ProcessStatus, WAIT, WaitKind, type Effect, type Process } from './process.js';
+
+/** A receive timeout: milliseconds (a non-negative integer), or infinity. */
+export type Timeout = number | 'infinity';
+
+/** What receive accepts as a pattern (see the header). */
+export type ReceivePattern<C> = MessageMatcher<C> | ((message: Term) => C | undefined) | PatternLike;
+
+/** The generator type of the helpers: yields effects to the scheduler, returns R. */
+export type ProcessGenerator<R> = Generator<Effect, R, unknown>;
+
+const compiled = new WeakMap<object, MessageMatcher<unknown>>();
+
+/** compilePattern without its capture-type inference (the types are given by receive's overloads). */
+const compileUntyped = compilePattern as unknown as (pattern: unknown) => MessageMatcher<unknown>;
+
+/** Marker matcher for "any message". */
+export const ANY: MessageMatcher<Term> = { match: (message: Term) => message };
+
+/** Turns what receive accepts into a matcher. Cached per pattern object. */
+export function toMatcher<C>(pattern: ReceivePattern<C>): MessageMatcher<C> {
+  if (typeof pattern === 'function') return { match: pattern as (message: Term) => C | undefined };
+  if (typeof pattern === 'object' && pattern !== null) {
+    if (typeof (pattern as { match?: unknown }).match === 'function') return pattern as MessageMatcher<C>;
+    const cached = compiled.get(pattern);
+    if (cached !== undefined) return cached as MessageMatcher<C>;
+    const matcher = compileUntyped(pattern) as MessageMatcher<C>;
+    compiled.set(pattern, matcher as MessageMatcher<unknown>);
+    return matcher;
+  }
+  return compileUntyped(pattern) as MessageMatcher<C>;
+}
+
+/** Validates a timeout; returns ms, or -1 for infinity. */
+export function timeoutMs(timeout: Timeout | undefined, where: string): number {
+  if (timeout === undefined || timeout === 'infinity' || timeout === Number.POSITIVE_INFINITY) return -1;
+  if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 0) {
+    throw new InvalidArgumentError(
+      `${where}: timeout must be a non-negative integer of milliseconds or 'infinity'; received ${describeValue(timeout)}`,
+    );
+  }
+  return timeout;
+}
+
+/** The timer of a receive ... after, or of sleep: wakes the process if it still waits for it. */
+class WaitTimeout implements TimerTask {
+  constructor(
+    readonly proc: Process,
+    readonly token: number,
+  ) {}
+
+  fire(): void {
+    const proc = this.proc;
+    if (proc.waitToken !== this.token || proc.status === ProcessStatus.EXITED) return;
+    proc.timer = 0;
+    proc.timedOut = true;
+    if (proc.status === ProcessStatus.WAITING && (proc.wait === WaitKind.RECEIVE || proc.wait === WaitKind.SLEEP)) {
+      proc.status = ProcessStatus.RUNNABLE;
+      proc.wait = WaitKind.NONE;
+      proc.runtime.scheduler.enqueue(proc);
+    }
+  }
+}
+
+function armTimer(proc: Process, ms: number): void {
+  proc.timedOut = false;
+  proc.timer = proc.runtime.scheduler.addTimer(ms, new WaitTimeout(proc, ++proc.waitToken));
+}
+
+function disarmTimer(proc: Process): void {
+  if (proc.timer !== 0) {
+    proc.runtime.scheduler.cancelTimer(proc.timer);
+    proc.timer = 0;
+  }
+  proc.timedOut = false;
+  proc.waitToken++;
+}
+
+/**
+ * The signatures of receive (and of vm.receive, with Promise instead of ProcessGenerator).
+ * An interface rather than function overloads: TypeScript would otherwise check the overloads
+ * against the implementation by instantiating the capture types at their constraint, which
+ * does not terminate for the recursive PatternLike type.
+ */
+export interface ReceiveSignatures<W extends 'generator' | 'promise'> {
+  /** Receives the first message of the mailbox (any message); waits forever. */
+  (): Wrap<W, Term>;
+  /** Receives the first message the matcher (or function) accepts; waits forever. */
+  <C>(pattern: MessageMatcher<C> | ((message: Term) => C | undefined)): Wrap<W, C>;
+  /** Receives the first message the pattern matches (its captures object); waits forever. */
+  <const Pt extends PatternLike>(pattern: Pt): Wrap<W, Simplify<CapturesOf<Pt>>>;
+  /** Receives the first matching message, or undefined after `timeout` ms (0: do not wait). */
+  <C>(pattern: MessageMatcher<C> | ((message: Term) => C | undefined), timeout: Timeout): Wrap<W, C | undefined>;
+  /** Receives the first message the pattern matches, or undefined after `timeout` ms. */
+  <const Pt extends PatternLike>(pattern: Pt, timeout: Timeout): Wrap<W, Simplify<CapturesOf<Pt>> | undefined>;
+  /** Receives any message, or undefined after `timeout` ms. */
+  (pattern: undefined, timeout: Timeout): Wrap<W, Term>;
+}
+
+type Wrap<W, R> = W extends 'generator' ? ProcessGenerator<R> : Promise<R>;
+
+/**
+ * receive: selective receive (see the header).
+ *   const { from } = yield* receive(P.tuple(atom('ping'), P.capture('from', P.pid)));
+ *   const msg = yield* receive(pattern, 100);   // undefined on timeout
+ */
+export const receive: ReceiveSignatures<'generator'> = receiveImpl as unknown as ReceiveSignatures<'generator'>;
+
+function* receiveImpl(pattern?: unknown, timeout?: Timeout): ProcessGenerator<unknown> {
+  const proc = currentProcess('receive');
+  const matcher = pattern === undefined ? (ANY as MessageMatcher<unknown>) : toMatcher(pattern as ReceivePattern<unknown>);
+  const ms = timeoutMs(timeout, 'receive');
+  if (proc.budget <= 0) yield PREEMPT;
+  const mailbox = proc.mailbox;
+  mailbox.beginReceive(matcher.requiredRefs);
+  let armed = false;
+  for (;;) {
+    const result = matcher === ANY ? mailbox.scanAny() : mailbox.scan(matcher);
+    proc.budget -= 1 + (mailbox.scanned >> 3);
+    if (result !== undefined || (matcher === ANY && mailbox.took)) {
+      if (armed) disarmTimer(proc);
+      return result;
+    }
+    if (ms === 0) return undefined;
+    if (armed && proc.timedOut) {
+      proc.timer = 0;
+      proc.timedOut = false;
+      return undefined;
+    }
+    if (ms > 0 && !armed) {
+      armTimer(proc, ms);
+      armed = true;
+    }
+    proc.wait = WaitKind.RECEIVE;
+    yield WAIT;
+  }
+}
+
+/** timer:sleep(ms): suspends for ms (messages do not wake it); 'infinity' sleeps until killed. */
+export function* sleep(timeout: Timeout): ProcessGenerator<void> {
+  const proc = currentProcess('sleep');
+  const ms = timeoutMs(timeout, 'sleep');
+  if (ms < 0) {
+    for (;;) {
+      proc.wait = WaitKind.SLEEP;
+      yield WAIT;
+    }
+  }
+  armTimer(proc, ms);
+  while (!proc.timedOut) {
+    proc.wait = WaitKind.SLEEP;
+    yield WAIT;
+  }
+  proc.timedOut = false;
+}
+
+/** erlang:yield(): gives the thread to the other runnable processes (back of the run queue). */
+export function* yield_(): ProcessGenerator<void> {
+  currentProcess('yield_');
+  yield PREEMPT;
+}
+
+/**
+ * Suspends the process until the promise settles; returns its value, or throws its rejection
+ * reason at this point (uncaught, the process exits: a JS Error becomes {js_error, ...}).
+ * Messages arriving meanwhile wait in the mailbox; exit signals still end the process.
+ */
+export function* awaitPromise<T>(promise: PromiseLike<T> | T): ProcessGenerator<T> {
+  const proc = currentProcess('awaitPromise');
+  if (promise === null || (typeof promise !== 'object' && typeof promise !== 'function') || typeof (promise as { then?: unknown }).then !== 'function') {
+    return promise as T;
+  }
+  proc.awaiting = promise as PromiseLike<unknown>;
+  return (yield AWAIT) as T;
+}

@@ -1,0 +1,263 @@
+/**
+ * Signals: the one place where what processes send each other is delivered and handled, and
+ * where a process's death is turned into signals.
+ *
+ * Signal kinds (erl_proc_sig_queue.h calls them the same): MESSAGE, LINK, UNLINK, EXIT (exit/2),
+ * EXIT_LINKED (a linked process died), MONITOR, DEMONITOR, DOWN (a monitored process died; the
+ * watcher turns it into a 'DOWN' message).
+ *
+ * Ordering: between any pair of processes, signals are handled in the order they were sent
+ * (DESIGN.md). On one thread this file gets it with one FIFO per runtime: `post` appends a
+ * signal and, unless a drain is already running lower in the stack, drains the FIFO at once,
+ * in order. So a signal is handled before the sender's next statement runs, and a signal
+ * produced while handling another (a death produces EXIT_LINKED and DOWN signals) waits behind
+ * those already posted: no recursion, so a chain of 100,000 linked processes dies without
+ * deepening the JS stack, and a 'DOWN' always comes after the messages the dead process sent.
+ * A message sent while no drain runs skips the FIFO (it could not overtake anything): that is
+ * the fast path of every send. When schedulers are threads (next issue), a signal for a process
+ * of another scheduler is encoded into that scheduler's ring; the receiving scheduler drains
+ * its rings in order and calls the same `handle` below, so the rules stay in this file.
+ *
+ * Handling rules (Erlang's documented semantics; OTP 25 checked with erl):
+ *   - MESSAGE: appended to the mailbox; wakes a process waiting in receive.
+ *   - LINK: the target records the link; if the target is dead, the linker gets an
+ *     EXIT_LINKED with reason noproc (OTP 25's link/1 to a dead local pid returns true and
+ *     sends that exit signal).
+ *   - UNLINK: the target forgets the link. The caller forgot its side synchronously, and an
+ *     EXIT_LINKED arriving for a link no longer known is dropped, so once unlink/1 returns the
+ *     link has no further effect on the caller (OTP 23+ unlink semantics).
+ *   - EXIT (exit/2): reason `kill` kills unconditionally (reason `killed`); a trapping process
+ *     gets {'EXIT', From, Reason}; `normal` is ignored unless the target is the sender itself
+ *     (exit(self(), normal) ends it); any other reason ends the process with that reason.
+ *   - EXIT_LINKED: dropped if the link is gone; else the link is removed, and a trapping process
+ *     gets {'EXIT', From, Reason}; `normal` is ignored; other reasons (including `kill`, which
+ *     is not special on a link) end the process with the same reason.
+ *   - MONITOR: the target records the monitor; if the target is dead, the watcher gets a DOWN
+ *     with reason noproc.
+ *   - DEMONITOR: the target forgets the monitor.
+ *   - DOWN: dropped if the watcher no longer holds the monitor (demonitor happened); else the
+ *     monitor is removed and {'DOWN', Ref, process, Object, Reason} is queued as a message.
+ *   A process that must die while its own slice is running (it sent the signal that kills it)
+ *   gets `pendingExit` and exits at its next yield point; otherwise it is terminated at once.
+ *
+ * Threads: scheduler thread only. Ownership: signals are short-lived records; the FIFO holds
+ * them until handled. Bad input: a signal to a pid that is not alive is handled as the rules
+ * say for a dead target (LINK/MONITOR answer noproc, everything else is dropped silently).
+ */
+import { tuple, type Pid, type Ref, type Term } from '../term/index.js';
+import { A_DOWN, A_EXIT, A_KILL, A_KILLED, A_NOPROC, A_NORMAL, A_PROCESS } from './atoms.js';
+import type { Caught } from './exception.js';
+import { ProcessStatus, WaitKind, type Process } from './process.js';
+import type { Runtime } from './runtime.js';
+
+export const SignalKind = {
+  MESSAGE: 0,
+  LINK: 1,
+  UNLINK: 2,
+  EXIT: 3,
+  EXIT_LINKED: 4,
+  MONITOR: 5,
+  DEMONITOR: 6,
+  DOWN: 7,
+} as const;
+export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
+
+/** One signal in flight. `data` is the message or the exit reason; `ref`/`object` for monitors. */
+export class Signal {
+  constructor(
+    readonly kind: SignalKind,
+    readonly from: Pid | undefined,
+    readonly to: Pid,
+    readonly data: Term,
+    readonly ref: Ref | undefined,
+    readonly object: Term,
+  ) {}
+}
+
+/** A map key for a pid (links). */
+export function pidKey(pid: Pid): string {
+  return `${pid.node.index}.${pid.id}.${pid.serial}.${pid.creation}`;
+}
+
+/** A map key for a ref (monitors, timers). */
+export function refKey(ref: Ref): string {
+  return `${ref.node.index}.${ref.creation}.${ref.ids.join('.')}`;
+}
+
+/** The per-runtime FIFO of signals being handled (see the header). */
+export class SignalQueue {
+  items: Signal[] = [];
+  head = 0;
+  draining = false;
+}
+
+/** Sends a message (the fast path of `send`): handled at once unless a drain is running. */
+export function sendMessage(runtime: Runtime, from: Pid | undefined, to: Pid, message: Term): void {
+  const queue = runtime.signals;
+  if (!queue.draining) {
+    const target = runtime.table.lookup(to);
+    if (target !== undefined) deliverMessage(target, message);
+    return;
+  }
+  queue.items.push(new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
+}
+
+/** Posts any signal; handles it (and everything it causes) before returning, unless nested. */
+export function post(runtime: Runtime, signal: Signal): void {
+  const queue = runtime.signals;
+  queue.items.push(signal);
+  if (!queue.draining) drain(runtime);
+}
+
+function drain(runtime: Runtime): void {
+  const queue = runtime.signals;
+  queue.draining = true;
+  try {
+    while (queue.head < queue.items.length) {
+      const signal = queue.items[queue.head]!;
+      queue.items[queue.head++] = undefined as unknown as Signal;
+      handle(runtime, signal);
+    }
+  } finally {
+    queue.items = [];
+    queue.head = 0;
+    queue.draining = false;
+  }
+}
+
+/** Appends a message to a live process's mailbox and wakes it if it waits in receive. */
+export function deliverMessage(target: Process, message: Term): void {
+  target.mailbox.push(message);
+  if (target.status === ProcessStatus.WAITING && target.wait === WaitKind.RECEIVE) {
+    target.status = ProcessStatus.RUNNABLE;
+    target.wait = WaitKind.NONE;
+    target.runtime.scheduler.enqueue(target);
+  } else if (target.external !== undefined) {
+    target.external.onMessage();
+  }
+}
+
+function handle(runtime: Runtime, signal: Signal): void {
+  const target = runtime.table.lookup(signal.to);
+  switch (signal.kind) {
+    case SignalKind.MESSAGE:
+      if (target !== undefined) deliverMessage(target, signal.data);
+      return;
+    case SignalKind.LINK:
+      if (target === undefined) {
+        runtime.signals.items.push(new Signal(SignalKind.EXIT_LINKED, signal.to, signal.from!, A_NOPROC, undefined, undefined));
+      } else {
+        (target.links ??= new Map()).set(pidKey(signal.from!), signal.from!);
+      }
+      return;
+    case SignalKind.UNLINK:
+      target?.links?.delete(pidKey(signal.from!));
+      return;
+    case SignalKind.EXIT:
+      if (target !== undefined) handleExit(runtime, target, signal.from, signal.data);
+      return;
+    case SignalKind.EXIT_LINKED:
+      if (target !== undefined) handleLinkedExit(runtime, target, signal.from!, signal.data);
+      return;
+    case SignalKind.MONITOR:
+      if (target === undefined) {
+        runtime.signals.items.push(new Signal(SignalKind.DOWN, signal.to, signal.from!, A_NOPROC, signal.ref, signal.object));
+      } else {
+        (target.monitoredBy ??= new Map()).set(refKey(signal.ref!), { ref: signal.ref!, watcher: signal.from!, object: signal.object });
+      }
+      return;
+    case SignalKind.DEMONITOR:
+      target?.monitoredBy?.delete(refKey(signal.ref!));
+      return;
+    case SignalKind.DOWN: {
+      if (target === undefined) return;
+      const key = refKey(signal.ref!);
+      if (target.monitors === undefined || !target.monitors.delete(key)) return;
+      deliverMessage(target, tuple(A_DOWN, signal.ref!, A_PROCESS, signal.object, signal.data));
+      return;
+    }
+  }
+}
+
+function handleExit(runtime: Runtime, target: Process, from: Pid | undefined, reason: Term): void {
+  if (target.external !== undefined) {
+    deliverMessage(target, tuple(A_EXIT, from, reason));
+    return;
+  }
+  if (reason === A_KILL) {
+    die(runtime, target, A_KILLED);
+  } else if (target.trapExit) {
+    deliverMessage(target, tuple(A_EXIT, from, reason));
+  } else if (reason === A_NORMAL) {
+    if (from !== undefined && from.equals(target.pid)) die(runtime, target, A_NORMAL);
+  } else {
+    die(runtime, target, reason);
+  }
+}
+
+function handleLinkedExit(runtime: Runtime, target: Process, from: Pid, reason: Term): void {
+  if (target.links === undefined || !target.links.delete(pidKey(from))) return;
+  if (target.trapExit || target.external !== undefined) {
+    deliverMessage(target, tuple(A_EXIT, from, reason));
+  } else if (reason !== A_NORMAL) {
+    die(runtime, target, reason);
+  }
+}
+
+function die(runtime: Runtime, target: Process, reason: Term): void {
+  if (target.status === ProcessStatus.RUNNING) {
+    if (!target.hasPendingExit) {
+      target.hasPendingExit = true;
+      target.pendingExit = reason;
+    }
+    return;
+  }
+  terminate(runtime, target, reason, undefined);
+}
+
+/**
+ * Ends a process with `reason`: drops its generator and mailbox, frees its name and timers,
+ * and sends EXIT_LINKED to its links, DOWN to its watchers, DEMONITOR to what it watched.
+ * `crash` is set when an uncaught exception ended it (for the crash report).
+ */
+export function terminate(runtime: Runtime, proc: Process, reason: Term, crash: Caught | undefined): void {
+  if (proc.status === ProcessStatus.EXITED) return;
+  proc.status = ProcessStatus.EXITED;
+  proc.wait = WaitKind.NONE;
+  proc.gen = undefined;
+  proc.entry = undefined;
+  proc.awaiting = undefined;
+  proc.resumeValue = undefined;
+  if (proc.timer !== 0) {
+    runtime.scheduler.cancelTimer(proc.timer);
+    proc.timer = 0;
+  }
+  proc.mailbox.clear();
+  proc.dictionary = undefined;
+  if (proc.registeredName !== undefined) {
+    runtime.names.delete(proc.registeredName);
+    proc.registeredName = undefined;
+  }
+  if (proc.timersTo !== undefined) {
+    for (const key of proc.timersTo) runtime.cancelErlangTimer(key);
+    proc.timersTo = undefined;
+  }
+  runtime.table.remove(proc);
+  const pid = proc.pid;
+  const queue = runtime.signals;
+  const nested = queue.draining;
+  if (proc.links !== undefined) {
+    for (const linked of proc.links.values()) queue.items.push(new Signal(SignalKind.EXIT_LINKED, pid, linked, reason, undefined, undefined));
+    proc.links = undefined;
+  }
+  if (proc.monitoredBy !== undefined) {
+    for (const m of proc.monitoredBy.values()) queue.items.push(new Signal(SignalKind.DOWN, pid, m.watcher, reason, m.ref, m.object));
+    proc.monitoredBy = undefined;
+  }
+  if (proc.monitors !== undefined) {
+    for (const m of proc.monitors.values()) if (m.target !== undefined) queue.items.push(new Signal(SignalKind.DEMONITOR, pid, m.target, undefined, m.ref, undefined));
+    proc.monitors = undefined;
+  }
+  if (crash !== undefined) runtime.reportCrash(proc, reason, crash);
+  if (!nested && queue.items.length > queue.head) drain(runtime);
+}

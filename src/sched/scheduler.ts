@@ -1,0 +1,292 @@
+/**
+ * Scheduler: runs the runnable processes of one thread, slice by slice, and keeps the Node
+ * event loop turning.
+ *
+ * What a scheduler owns
+ *   - a RunQueue of `Schedulable`s (BEAM's priority rules, see run_queue.ts);
+ *   - a TimerWheel of `TimerTask`s (receive timeouts, sleep, send_after, start_timer), armed
+ *     on the event loop with ONE setTimeout for the earliest deadline, never one per timer;
+ *   - the loop itself, which never runs synchronously for long.
+ * It knows nothing of mailboxes, links or pids: a `Schedulable` is "something that can run one
+ * slice". src/process implements it for processes (the slice = resume the generator until it
+ * suspends or spends its reduction budget).
+ *
+ * The loop (one "batch")
+ *   1. fire due timers (they may make processes runnable);
+ *   2. dequeue and run slices until the queue is empty or `batchMs` of wall time has passed;
+ *      each slice is timed with one clock read between slices: a slice longer than
+ *      `longScheduleMs` is reported to `onLongSchedule` (BEAM's system_monitor long_schedule);
+ *   3. if work is left, continue with setImmediate (I/O callbacks, promise continuations and
+ *      other VMs get their turn between batches); else arm the single setTimeout for the next
+ *      timer deadline (or nothing at all), so an idle scheduler costs no CPU.
+ *   A process made runnable while the scheduler is idle (a promise settled, the embedding API
+ *   sent a message) wakes it with one setImmediate; `#wakeScheduled` keeps that to one.
+ *
+ * Fairness: JS cannot preempt. A process gives up the thread at its yield points; its reduction
+ * budget (src/process/process.ts, cost model in its header) makes a process that is always
+ * ready yield after about `REDUCTION_BUDGET` reductions, and `batchMs` bounds how long the
+ * event loop waits. A process that computes without yielding holds the thread; it is reported
+ * as a long schedule, it is not stopped.
+ *
+ * Invariants: an item is in the run queue at most once (`item.queued` is the IN_RUNQ flag,
+ * owned by this file); `run` is never re-entered (a Schedulable must not call `runPending`).
+ * Threads: a Scheduler belongs to the thread that made it (the next issue starts one per worker
+ * thread); nothing here is shared or atomic. Every method is executed only by the owner thread.
+ * Ownership: the scheduler holds references to queued items and timer payloads until they run
+ * or are cancelled; `stop()` drops them all and clears the event-loop handles so Node can exit.
+ * Bad input: invalid options throw InvalidArgumentError naming the option; a slice that throws
+ * is a bug of the Schedulable (src/process catches everything a process throws): the error is
+ * reported to `onInternalError` and the loop goes on.
+ */
+import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
+import { RunQueue, type Priority } from './run_queue.js';
+import { TimerWheel, type Clock, type TimerId } from './timer_wheel.js';
+
+/** Something the scheduler can run for one slice (a process). */
+export interface Schedulable {
+  /** Current priority; read at enqueue time. */
+  readonly priority: Priority;
+  /** IN_RUNQ flag: true while the item sits in the run queue. Written only by the Scheduler. */
+  queued: boolean;
+  /** Runs one slice. Must not throw (a throw is reported as an internal error). */
+  runSlice(): void;
+}
+
+/** A timer's payload: `fire` runs on the scheduler thread when the timer is due. */
+export interface TimerTask {
+  fire(): void;
+}
+
+export interface SchedulerOptions {
+  /** Seeded shuffle of the run queue (tests: replayable interleavings). */
+  readonly shuffleSeed?: number;
+  /** Wall time in ms after which a batch of slices returns to the event loop. Default 4. */
+  readonly batchMs?: number;
+  /** A slice longer than this (ms) is reported to onLongSchedule. Default 100. */
+  readonly longScheduleMs?: number;
+  /** Called for each long slice, after the slice ended. */
+  readonly onLongSchedule?: (item: Schedulable, durationMs: number) => void;
+  /** Called when a slice or a timer task throws (a bug: processes catch their own errors). */
+  readonly onInternalError?: (error: unknown) => void;
+  /** Clock for the timer wheel and slice timing (default performance.now()). */
+  readonly clock?: Clock;
+}
+
+export class Scheduler {
+  readonly #runQueue: RunQueue<Schedulable>;
+  readonly #timers: TimerWheel<TimerTask>;
+  readonly #clock: Clock;
+  readonly #batchMs: number;
+  #longScheduleMs: number;
+  readonly #onLongSchedule: ((item: Schedulable, durationMs: number) => void) | undefined;
+  readonly #onInternalError: (error: unknown) => void;
+
+  /** A setImmediate for the loop is pending. */
+  #wakeScheduled = false;
+  #immediate: NodeJS.Immediate | undefined;
+  /** The single setTimeout for the earliest timer, and the deadline it was armed for. */
+  #timeout: NodeJS.Timeout | undefined;
+  #timeoutDeadline = Number.POSITIVE_INFINITY;
+  /** The loop is running (between the start and the end of a batch). */
+  #inBatch = false;
+  #stopped = false;
+  /** The item whose slice is running, for diagnostics. */
+  #current: Schedulable | undefined;
+  /** Slices run since the scheduler started (a figure for benchmarks and tests). */
+  #slices = 0;
+
+  readonly #loop = (): void => this.#runBatch();
+  readonly #fire = (task: TimerTask): void => {
+    try {
+      task.fire();
+    } catch (error) {
+      this.#onInternalError(error);
+    }
+  };
+
+  constructor(options: SchedulerOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`Scheduler: options must be an object; received ${describeValue(options)}`);
+    }
+    const batchMs = options.batchMs ?? 4;
+    if (typeof batchMs !== 'number' || !(batchMs > 0)) {
+      throw new InvalidArgumentError(`Scheduler: options.batchMs must be a positive number; received ${describeValue(batchMs)}`);
+    }
+    const longScheduleMs = options.longScheduleMs ?? 100;
+    if (typeof longScheduleMs !== 'number' || !(longScheduleMs > 0)) {
+      throw new InvalidArgumentError(
+        `Scheduler: options.longScheduleMs must be a positive number; received ${describeValue(longScheduleMs)}`,
+      );
+    }
+    this.#clock = options.clock ?? { now: () => performance.now() };
+    this.#runQueue = new RunQueue<Schedulable>(options.shuffleSeed === undefined ? {} : { shuffleSeed: options.shuffleSeed });
+    this.#timers = new TimerWheel<TimerTask>({ clock: this.#clock });
+    this.#batchMs = batchMs;
+    this.#longScheduleMs = longScheduleMs;
+    this.#onLongSchedule = options.onLongSchedule;
+    this.#onInternalError =
+      options.onInternalError ??
+      ((error: unknown) => {
+        process.stderr.write(`beamjs scheduler: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      });
+  }
+
+  /** The item whose slice is running, if any. Owner thread only. */
+  get current(): Schedulable | undefined {
+    return this.#current;
+  }
+
+  /** Items in the run queue. */
+  get runQueueLength(): number {
+    return this.#runQueue.length;
+  }
+
+  /** Pending timers. */
+  get timerCount(): number {
+    return this.#timers.size;
+  }
+
+  /** Slices run so far. */
+  get slices(): number {
+    return this.#slices;
+  }
+
+  /** Slices longer than this (ms) are reported to onLongSchedule. */
+  get longScheduleMs(): number {
+    return this.#longScheduleMs;
+  }
+
+  set longScheduleMs(ms: number) {
+    if (typeof ms !== 'number' || !(ms > 0)) {
+      throw new InvalidArgumentError(`Scheduler.longScheduleMs must be a positive number; received ${describeValue(ms)}`);
+    }
+    this.#longScheduleMs = ms;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Makes an item runnable (no-op if it is already queued). Owner thread only. */
+  enqueue(item: Schedulable): void {
+    if (item.queued || this.#stopped) return;
+    item.queued = true;
+    this.#runQueue.enqueue(item, item.priority);
+    if (!this.#inBatch && !this.#wakeScheduled) this.#wake();
+  }
+
+  /** Sets a timer; `task.fire()` runs after `delayMs` (non-negative integer). Owner thread only. */
+  addTimer(delayMs: number, task: TimerTask): TimerId {
+    if (this.#stopped) throw new BeamError(ErrorCode.VM_STOPPED, 'Scheduler.addTimer: the scheduler is stopped');
+    const id = this.#timers.add(delayMs, task);
+    if (!this.#inBatch && !this.#wakeScheduled) this.#armTimeout();
+    return id;
+  }
+
+  /** Cancels a timer: ms that were left, or false when it already fired or was cancelled. */
+  cancelTimer(id: TimerId): number | false {
+    return this.#timers.cancel(id);
+    // The armed setTimeout may now be early; it fires, advances nothing, and re-arms.
+  }
+
+  /** Ms left on a timer, or false when it fired or was cancelled. */
+  readTimer(id: TimerId): number | false {
+    return this.#timers.remaining(id);
+  }
+
+  /** Current clock reading (ms). */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /**
+   * Stops the loop: clears the setImmediate/setTimeout handles and drops queued items and
+   * timers, so Node can exit. Idempotent. Owner thread only.
+   */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    if (this.#timeout !== undefined) clearTimeout(this.#timeout);
+    this.#immediate = undefined;
+    this.#timeout = undefined;
+    this.#wakeScheduled = false;
+    for (let item = this.#runQueue.dequeue(); item !== undefined; item = this.#runQueue.dequeue()) item.queued = false;
+    // The wheel has no clear(): its remaining timers never fire, because a stopped scheduler
+    // never advances it again, and they are freed with the scheduler.
+  }
+
+  #wake(): void {
+    this.#wakeScheduled = true;
+    this.#immediate = setImmediate(this.#loop);
+  }
+
+  #armTimeout(): void {
+    if (this.#stopped) return;
+    const next = this.#timers.nextDeadline();
+    if (next === undefined) {
+      if (this.#timeout !== undefined) clearTimeout(this.#timeout);
+      this.#timeout = undefined;
+      this.#timeoutDeadline = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.#timeout !== undefined && this.#timeoutDeadline === next) return;
+    if (this.#timeout !== undefined) clearTimeout(this.#timeout);
+    this.#timeoutDeadline = next;
+    // setTimeout may fire slightly early by our clock: the batch then fires nothing and re-arms.
+    const delay = Math.max(0, Math.ceil(next - this.#clock.now()));
+    this.#timeout = setTimeout(this.#onTimeout, delay);
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#timeout = undefined;
+    this.#timeoutDeadline = Number.POSITIVE_INFINITY;
+    if (!this.#wakeScheduled && !this.#inBatch) this.#runBatch();
+  };
+
+  #runBatch(): void {
+    this.#wakeScheduled = false;
+    this.#immediate = undefined;
+    if (this.#stopped) return;
+    this.#inBatch = true;
+    const clock = this.#clock;
+    let start = clock.now();
+    const deadline = start + this.#batchMs;
+    try {
+      if (this.#timers.size > 0) this.#timers.advance(this.#fire);
+      const queue = this.#runQueue;
+      for (;;) {
+        const item = queue.dequeue();
+        if (item === undefined) break;
+        item.queued = false;
+        this.#current = item;
+        try {
+          item.runSlice();
+        } catch (error) {
+          this.#onInternalError(error);
+        }
+        this.#current = undefined;
+        this.#slices++;
+        const end = clock.now();
+        const took = end - start;
+        if (took > this.#longScheduleMs && this.#onLongSchedule !== undefined) {
+          try {
+            this.#onLongSchedule(item, took);
+          } catch (error) {
+            this.#onInternalError(error);
+          }
+        }
+        start = end;
+        if (end >= deadline || this.#stopped) break;
+      }
+    } finally {
+      this.#inBatch = false;
+      this.#current = undefined;
+    }
+    if (this.#stopped) return;
+    if (this.#runQueue.length > 0) {
+      this.#wake();
+    } else {
+      this.#armTimeout();
+    }
+  }
+}
