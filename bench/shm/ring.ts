@@ -229,6 +229,7 @@ async function median(run: () => Promise<number>): Promise<number> {
   const values: number[] = [];
   for (let i = 0; i < RUNS; i++) values.push(await run());
   values.sort((a, b) => a - b);
+  if (process.env.BEAMJS_BENCH_VERBOSE === '1') note(`runs: ${values.map((v) => v.toPrecision(3)).join(' ')}`);
   return values[Math.floor(values.length / 2)]!;
 }
 

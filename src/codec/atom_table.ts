@@ -16,8 +16,11 @@
  * `atom.index`, for the four JS-valued atoms in constants, and for plain-object keys
  * (strings) in a bounded Map.
  *
- * Decode side. A small direct-mapped hash table keyed by (Latin-1 or UTF-8, bytes) holds
- * the atom decoded from those bytes. A hit costs a hash and a byte comparison, no string.
+ * Decode side. Two direct-mapped tables hold the atom decoded from some bytes (and
+ * whether they were Latin-1 or UTF-8): a "recent" table indexed by (length, last byte),
+ * which needs no hashing and catches the atoms a stream of messages repeats, and a
+ * hash table over all the bytes. A hit costs a byte comparison (plus the hash on the
+ * second table), never a string. A miss decodes the name, interns it and fills both.
  *
  * Invariants: cached arrays are never handed out for writing (callers copy them into
  * their output); a decode-cache entry's bytes are a private copy.
@@ -174,8 +177,9 @@ const DECODE_SLOTS = 4096; // power of two
 const EMPTY_SLOT = new AtomSlot(new Uint8Array(0), false, undefined);
 // Pre-filled so the array stays packed and holds one class only (monomorphic loads).
 const slots: AtomSlot[] = new Array<AtomSlot>(DECODE_SLOTS).fill(EMPTY_SLOT);
-/** Most recently used slot per name length (0..255; longer UTF-8 names share by length mod 256). */
-const recentByLength: AtomSlot[] = new Array<AtomSlot>(256).fill(EMPTY_SLOT);
+/** Most recently used entry per (name length, last byte of the name). */
+const RECENT_SLOTS = 4096; // power of two
+const recent1: AtomSlot[] = new Array<AtomSlot>(RECENT_SLOTS).fill(EMPTY_SLOT);
 
 function slotOf(bytes: Uint8Array, start: number, length: number, utf8: boolean): number {
   let h = utf8 ? length + 0x1000 : length;
@@ -197,17 +201,19 @@ export function decodeAtomName(
   safe: boolean,
   at: number,
 ): AtomValue {
-  // First the atom of this length seen last (messages repeat their atoms: the node name
-  // in every pid, the tag atom of a protocol), then the hash table.
-  const recent = recentByLength[length & 0xff]!;
+  // First the atom seen last with this length and last byte (messages repeat their
+  // atoms: the node name in every pid, the tag atom of a protocol; no hashing needed),
+  // then the hash table.
+  const quick = length === 0 ? 0 : ((length << 8) | bytes[start + length - 1]!) & (RECENT_SLOTS - 1);
+  const recent = recent1[quick]!;
   if (recent.utf8 === utf8 && sameName(recent.bytes, bytes, start, length)) return recent.value;
   const slot = slotOf(bytes, start, length, utf8);
   const entry = slots[slot]!;
   if (entry.utf8 === utf8 && sameName(entry.bytes, bytes, start, length)) {
-    recentByLength[length & 0xff] = entry;
+    recent1[quick] = entry;
     return entry.value;
   }
-  return decodeAtomSlow(bytes, start, length, utf8, safe, at, slot);
+  return decodeAtomSlow(bytes, start, length, utf8, safe, at, slot, quick);
 }
 
 function sameName(cached: Uint8Array, bytes: Uint8Array, start: number, length: number): boolean {
@@ -225,6 +231,7 @@ function decodeAtomSlow(
   safe: boolean,
   at: number,
   slot: number,
+  quick: number,
 ): AtomValue {
   const name = utf8 ? decodeUtf8Name(bytes, start, length, at) : decodeLatin1Name(bytes, start, length, at);
   if (safe && !atomExists(name)) {
@@ -233,7 +240,7 @@ function decodeAtomSlow(
   const value = atomTerm(name);
   const entry = new AtomSlot(bytes.slice(start, start + length), utf8, value);
   slots[slot] = entry;
-  recentByLength[length & 0xff] = entry;
+  recent1[quick] = entry;
   return value;
 }
 

@@ -33,8 +33,10 @@
  * (tuples, floats like 1.0, binaries as bytes, …) by comparing them with `compareExact`.
  *
  * Performance: one Reader is reused per thread; atoms come from atom_table.ts's cache;
- * short ASCII binaries become strings by a JS loop, longer ones through `isUtf8` and
- * `TextDecoder`; integers and floats are read by byte arithmetic (no DataView).
+ * binaries become strings through Buffer's native Latin-1 slicer (short ASCII, checked
+ * by a JS scan) or `isUtf8` + the native UTF-8 slicer; integers and floats are read by
+ * byte arithmetic (no DataView); error messages are built only when thrown, in small
+ * out-of-line methods, so the checks inline. Measured in bench/codec/etf.ts.
  *
  * Thread-safety: the Reader and caches are per thread. The decoder never runs user code,
  * so it is not re-entered while in use (a compressed term gets its own Reader).
@@ -107,10 +109,13 @@ export class Reader {
    * the field, or is the tag byte (its name is only looked up for the error).
    */
   private need(n: number, what: string | number): void {
-    if (this.p + n > this.end) {
-      const name = typeof what === 'number' ? tagName(what) : what;
-      throw bad(`truncated input: ${name} needs ${n} bytes, only ${this.end - this.p} remain`, this.p);
-    }
+    if (this.p + n > this.end) this.truncated(n, what);
+  }
+
+  /** Kept out of `need` so that `need` stays small enough to inline everywhere. */
+  private truncated(n: number, what: string | number): never {
+    const name = typeof what === 'number' ? tagName(what) : what;
+    throw bad(`truncated input: ${name} needs ${n} bytes, only ${this.end - this.p} remain`, this.p);
   }
 
   private u8(): number {
@@ -133,13 +138,19 @@ export class Reader {
 
   /** Checks that `count` items of at least `min` bytes each can still follow. */
   private room(count: number, min: number, what: string, at: number): void {
-    if (count * min > this.end - this.p) {
-      throw bad(`${what} claims ${count} elements but only ${this.end - this.p} bytes remain`, at);
-    }
+    if (count * min > this.end - this.p) this.tooMany(count, what, at);
+  }
+
+  private tooMany(count: number, what: string, at: number): never {
+    throw bad(`${what} claims ${count} elements but only ${this.end - this.p} bytes remain`, at);
   }
 
   private enter(at: number): void {
-    if (++this.depth > MAX_NESTING) throw bad(`term is nested deeper than ${MAX_NESTING} levels`, at);
+    if (++this.depth > MAX_NESTING) this.tooDeep(at);
+  }
+
+  private tooDeep(at: number): never {
+    throw bad(`term is nested deeper than ${MAX_NESTING} levels`, at);
   }
 
   /** Decodes the term whose tag is at the current position. */

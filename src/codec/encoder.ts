@@ -37,10 +37,11 @@
  * Holes in sparse arrays encode as the atom `undefined` (the value JS reads there).
  *
  * Performance: one `Writer` is reused (no allocation per call except the result);
- * atom encodings are cached (atom_table.ts); ASCII strings are copied by a JS loop and
- * others by `TextEncoder.encodeInto`; no closures or per-term allocation on the hot
- * path except `Object.keys` for plain objects. `encodedSize` walks the term without
- * writing.
+ * atom encodings are cached (atom_table.ts); short ASCII strings are copied by a JS
+ * loop, others by Buffer's native UTF-8 writer (no subarray allocation); no closures or
+ * per-term allocation on the hot path except `Object.keys` for plain objects (and the
+ * sorted entries of Maps). `encodedSize` walks the term without writing. Measured in
+ * bench/codec/etf.ts.
  *
  * Thread-safety: module state (the idle Writer, the float scratch) is per thread.
  * Re-entrancy: a getter on a plain object may itself call the encoder; a Writer is
@@ -542,8 +543,8 @@ export class Writer {
       f.uniq.length !== FUN_UNIQ_BYTES ||
       !isU32(f.index) ||
       !(f.module instanceof Atom) ||
-      !Number.isSafeInteger(f.oldIndex) ||
-      !Number.isSafeInteger(f.oldUniq) ||
+      !isInt32(f.oldIndex) ||
+      !isInt32(f.oldUniq) ||
       !(f.pid instanceof Pid)
     ) {
       throw new NotATermSignal(f, 'an ErlClosure whose fields do not fit NEW_FUN_EXT');
@@ -578,6 +579,11 @@ function hexValue(c: number): number {
 
 function isU32(v: unknown): v is number {
   return typeof v === 'number' && v >>> 0 === v;
+}
+
+/** NEW_FUN_EXT's OldIndex and OldUniq must be SMALL_INTEGER_EXT or INTEGER_EXT. */
+function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && (v | 0) === v;
 }
 
 function isByte(v: unknown): v is number {

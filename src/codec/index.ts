@@ -65,16 +65,25 @@ function encodeSettings(options: EncodeOptions | undefined): EncodeSettings {
   return ENCODE_SETTINGS[(js === true ? 3 : 0) + minor]!;
 }
 
-const DEFAULT_DECODE: DecodeSettings = { binaries: binaryMode(undefined), jsTypes: false, safe: false, copyBinaries: true };
+// Every combination of decode settings (3 binary modes x 8 flag sets), made once, for
+// the same reason. Index: flags * 3 + binary mode.
+const DECODE_SETTINGS: DecodeSettings[] = [];
+for (let flags = 0; flags < 8; flags++) {
+  for (let binaries = 0; binaries < 3; binaries++) {
+    DECODE_SETTINGS.push({
+      binaries: binaries as DecodeSettings['binaries'],
+      jsTypes: (flags & 1) !== 0,
+      safe: (flags & 2) !== 0,
+      copyBinaries: (flags & 4) === 0,
+    });
+  }
+}
+const DEFAULT_DECODE = DECODE_SETTINGS[binaryMode(undefined)]!;
 
 function decodeSettings(options: DecodeOptions | undefined): DecodeSettings {
   if (options === undefined) return DEFAULT_DECODE;
-  return {
-    binaries: binaryMode(options),
-    jsTypes: options.jsTypes === true,
-    safe: options.safe === true,
-    copyBinaries: options.copyBinaries !== false,
-  };
+  const flags = (options.jsTypes === true ? 1 : 0) | (options.safe === true ? 2 : 0) | (options.copyBinaries === false ? 4 : 0);
+  return DECODE_SETTINGS[flags * 3 + binaryMode(options)]!;
 }
 
 /** Turns the encoder's internal signals into the public errors. */
@@ -184,13 +193,18 @@ function decodeTerm(bytes: Uint8Array, tagOffset: number, settings: DecodeSettin
     const term = r.term();
     return { term, end: r.p };
   } catch (error) {
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      throw new BadExternalTermError('term is nested too deeply for the JS stack', tagOffset);
-    }
-    throw error;
+    throw stackError(error, tagOffset);
   } finally {
     releaseReader(r);
   }
+}
+
+/** A JS stack overflow while decoding becomes a BadExternalTermError; others pass. */
+function stackError(error: unknown, at: number): unknown {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new BadExternalTermError('term is nested too deeply for the JS stack', at);
+  }
+  return error;
 }
 
 /**
@@ -218,9 +232,25 @@ export function decodeFrom(bytes: Uint8Array, offset: number, options?: DecodeOp
 
 /** Like erl's binary_to_term/2: the whole input must be exactly one external term. */
 export function binaryToTerm(bytes: Uint8Array, options?: DecodeOptions): Term {
-  const { term, end } = decodeFrom(bytes, 0, options);
-  if (end !== bytes.length) throw badTerm(`${bytes.length - end} trailing bytes after the term`, end);
-  return term;
+  checkBytes(bytes, 0, 'offset');
+  if (bytes[0] !== VERSION || bytes[1] === Tag.COMPRESSED) {
+    // Rare paths (and the errors) go through decodeFrom.
+    const { term, end } = decodeFrom(bytes, 0, options);
+    if (end !== bytes.length) throw badTerm(`${bytes.length - end} trailing bytes after the term`, end);
+    return term;
+  }
+  // The hot path of message passing: no result object.
+  const r = takeReader();
+  try {
+    r.reset(bytes, 1, bytes.length, decodeSettings(options));
+    const term = r.term();
+    if (r.p !== bytes.length) throw badTerm(`${bytes.length - r.p} trailing bytes after the term`, r.p);
+    return term;
+  } catch (error) {
+    throw stackError(error, 1);
+  } finally {
+    releaseReader(r);
+  }
 }
 
 /**

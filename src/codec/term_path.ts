@@ -72,6 +72,8 @@ function findPath(node: unknown, bad: unknown, depth: number, seen: Set<object>)
     return undefined;
   }
   if (node instanceof ErlClosure) {
+    const rp = inside(node.pid, 'the pid of a closure');
+    if (rp) return rp;
     for (let i = 0; i < node.freeVars.length; i++) {
       const r = inside(node.freeVars[i], `free variable ${i + 1} of a closure`);
       if (r) return r;

@@ -181,7 +181,13 @@ function attachCapacity(sab: unknown): number {
  * `view`. `limit - offset` is at least the `maxBytes` asked for, and may be more (the whole
  * contiguous free region), so a codec can try to encode into it and learn whether it fits.
  * The object is reused by every `reserve` of its producer: valid until `commit` or the next
- * `reserve`.
+ * `reserve`. Bytes of `view` at or past `limit` may be records the consumer has not read yet:
+ * an encoder that bounds itself by its target's length (src/codec's `encodeInto`) gets
+ * `view.subarray(0, limit)`:
+ *
+ *   const slot = producer.reserve(estimate);
+ *   const end = slot && encodeInto(term, slot.view.subarray(0, slot.limit), slot.offset);
+ *   if (end > 0) producer.commit(end - slot.offset); // else: encode elsewhere, RingSender.send
  */
 export interface RingSlot {
   /** The ring's data region (always the same object for one producer). */

@@ -147,8 +147,8 @@ export class TermGen {
     if (r < 3) return this.int(256);
     if (r < 6) return this.pick(INTS);
     if (r < 8) return Math.floor((this.rand() - 0.5) * 2 ** (1 + this.int(53)));
-    const b = this.pick(BIGS);
-    return b;
+    if (this.options.jsTypes && r === 9) return BigInt(this.int(2 ** 31)) - 2n ** 30n;
+    return this.pick(BIGS);
   }
 
   floatTerm(): number | Float {

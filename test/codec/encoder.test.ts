@@ -177,6 +177,10 @@ t.test('values that are not terms throw NOT_A_TERM naming where they are', async
   notATerm(new Pid('n@h' as unknown as ReturnType<typeof atom>, 1, 0, 0), /node is not an Atom/);
   notATerm(new Ref(atom('n@h'), 0, []), /Ref must have 1 to 5 id words/);
   notATerm(new ExportFun(atom('m'), atom('f'), 256), /arity 0..255/);
+  const pid = new Pid(atom('n@h'), 1, 0, 0);
+  notATerm(new ErlClosure(0, new Uint8Array(16), 0, atom('m'), 0, 2 ** 31, pid, []), /ErlClosure whose fields do not fit NEW_FUN_EXT/);
+  notATerm(new ErlClosure(0, new Uint8Array(15), 0, atom('m'), 0, 0, pid, []), /ErlClosure/);
+  notATerm(new ErlClosure(0, new Uint8Array(16), 0, atom('m'), 0, 0, new Pid(atom('n@h'), 1.5, 0, 0), []), /the pid of a closure: a Pid whose id/);
   t.throws(() => termToBinary({ ['x'.repeat(256)]: 1 }), { code: ErrorCode.SYSTEM_LIMIT }, 'a key too long for an atom');
   t.throws(() => encodedSize([() => 1] as unknown as Term), { code: ErrorCode.NOT_A_TERM }, 'encodedSize checks too');
 });
