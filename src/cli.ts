@@ -15,7 +15,7 @@
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { binaryToTerm, termToBinary } from './codec/index.js';
-import { atom, exportFun, float, ImproperList, Pid, Ref, tuple, type Term } from './term/index.js';
+import { atom, exportFun, float, ImproperList, localNode, Pid, Ref, tuple, type Term } from './term/index.js';
 import { exactEquals } from './term/compare.js';
 import { format } from './term/format.js';
 
@@ -33,7 +33,7 @@ interface DemoReport {
 }
 
 function demoCorpus(thread: number): Term[] {
-  const node = atom('demo@localhost');
+  const node = localNode();
   const self = new Pid(node, 40 + thread, 0, 1);
   return [
     tuple(atom('ping'), self, 42),
