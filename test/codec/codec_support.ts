@@ -28,24 +28,8 @@ import {
   tuple,
 } from '../../src/term/index.js';
 import type { Term } from '../../src/term/index.js';
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function testSeed(): number {
-  const env = process.env.BEAMJS_SEED;
-  if (env !== undefined && env !== '') return Number(env) >>> 0;
-  return (Date.now() ^ (process.pid << 16)) >>> 0;
-}
+import { mulberry32, testSeed } from '../support/prng.js';
+export { mulberry32, testSeed };
 
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 export const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));

@@ -7,17 +7,7 @@
 import t from 'tap';
 import { RunQueue, RESCHEDULE_LOW, type Priority } from '../../src/sched/run_queue.js';
 import { ErrorCode, InvalidArgumentError } from '../../src/errors/index.js';
-
-/** mulberry32, written again here so that the test does not trust the code under test. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/prng.js';
 
 function drain<T>(queue: { dequeue(): T | undefined }): T[] {
   const out: T[] = [];

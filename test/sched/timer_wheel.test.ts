@@ -7,23 +7,13 @@
 import t from 'tap';
 import { TimerWheel, type Clock, type TimerId } from '../../src/sched/timer_wheel.js';
 import { BeamError, ErrorCode, InvalidArgumentError } from '../../src/errors/index.js';
+import { mulberry32 } from '../support/prng.js';
 
 class FakeClock implements Clock {
   constructor(public time = 0) {}
   now(): number {
     return this.time;
   }
-}
-
-/** mulberry32, written again here so that the test does not trust the code under test. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function collect<T>(wheel: TimerWheel<T>): T[] {

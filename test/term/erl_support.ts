@@ -30,24 +30,8 @@ import {
   tuple,
 } from '../../src/term/index.js';
 import type { Term, TermObject } from '../../src/term/index.js';
-
-/** mulberry32, written again here so that tests do not trust code under test. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The seed of a test run: BEAMJS_SEED if set, else derived from the clock. */
-export function testSeed(): number {
-  const env = process.env.BEAMJS_SEED;
-  if (env !== undefined && env !== '') return Number(env) >>> 0;
-  return (Date.now() ^ (process.pid << 16)) >>> 0;
-}
+import { mulberry32, testSeed } from '../support/prng.js';
+export { mulberry32, testSeed };
 
 /** True when the differential tests must run (they fail, not skip, without erl). */
 export function erlWanted(): boolean {
