@@ -127,6 +127,7 @@
 // The codec imports src/term/index.ts, which imports this file: use codec bindings only
 // inside functions, never at module evaluation (the codec may be the module loaded first).
 import { encodeTermBody } from '../codec/index.js';
+import { BeamError, ErrorCode } from '../errors/index.js';
 import { ImproperList } from './improper_list.js';
 import { setProgramCompiler } from './pattern.js';
 import type { ListNode, Matcher, PatternNode, TypeTest } from './pattern.js';
@@ -313,7 +314,7 @@ class ProgramBuilder {
   }
 
   register(): number {
-    if (this.registers >= NO_REGISTER) throw new RangeError('match program: too many registers');
+    if (this.registers >= NO_REGISTER) throw tooLarge(`more than ${NO_REGISTER - 1} registers`);
     return this.registers++;
   }
 
@@ -546,7 +547,8 @@ class ProgramBuilder {
 
   finish(): Uint8Array {
     this.u8(Op.MATCH);
-    if (this.maxDepth > 0xffff || this.slotCount > 0xffff) throw new RangeError('match program: pattern too large');
+    if (this.maxDepth > 0xffff) throw tooLarge('P.oneOf nested more than 65535 deep');
+    if (this.slotCount > 0xffff) throw tooLarge('more than 65535 capture names');
     const program = new Uint8Array(Header.SIZE + this.code.length + this.pool.length);
     program.set(PROGRAM_MAGIC, Header.MAGIC);
     const view = new DataView(program.buffer);
@@ -560,6 +562,10 @@ class ProgramBuilder {
     program.set(this.pool, Header.SIZE + this.code.length);
     return program;
   }
+}
+
+function tooLarge(what: string): BeamError {
+  return new BeamError(ErrorCode.BAD_PATTERN, `bad pattern: too large for a match program (${what})`);
 }
 
 /**
@@ -599,11 +605,6 @@ export function compileProgram(root: PatternNode, slotCount: number, hasGuards: 
 /** The program of a compiled matcher (also reachable as `matcher.program`). */
 export function programOf(matcher: Matcher<unknown>): MatchProgram {
   return compileProgram(matcher.root, matcher.captureNames.length, matcher.hasGuards);
-}
-
-/** Number of capture slots a program declares (the captures array needs 3 × that). */
-export function programSlotCount(program: MatchProgram): number {
-  return program.length >= Header.SIZE ? program[Header.SLOTS]! | (program[Header.SLOTS + 1]! << 8) : 0;
 }
 
 setProgramCompiler(programOf);

@@ -867,6 +867,7 @@ class CompiledMatcher<C> implements Matcher<C> {
   readonly hasGuards: boolean;
   readonly #test: Test;
   #program: Uint8Array | undefined;
+  #slots: Slots | undefined;
 
   constructor(root: PatternNode, captureNames: readonly string[], hasGuards: boolean) {
     this.root = root;
@@ -880,9 +881,18 @@ class CompiledMatcher<C> implements Matcher<C> {
 
   match(term: Term): C | undefined {
     const names = this.captureNames;
-    const slots: Slots = new Array<Term | typeof UNBOUND>(names.length).fill(UNBOUND);
-    if (!this.#test(term, slots)) return undefined;
-    return capturesObject(names, slots) as C;
+    // The slots array is reused between calls (cleared after each, so it keeps no
+    // message alive); a guard that calls match() on the same matcher gets a fresh one.
+    let slots = this.#slots;
+    if (slots === undefined) slots = new Array<Term | typeof UNBOUND>(names.length).fill(UNBOUND);
+    else this.#slots = undefined;
+    try {
+      if (!this.#test(term, slots)) return undefined;
+      return capturesObject(names, slots) as C;
+    } finally {
+      slots.fill(UNBOUND);
+      this.#slots = slots;
+    }
   }
 
   get program(): Uint8Array {

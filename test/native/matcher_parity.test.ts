@@ -13,6 +13,7 @@
 // Without the addon built, the native half FAILS (build it with `npx node-gyp rebuild`),
 // unless BEAMJS_NATIVE=0 says to test the twin alone.
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { termToBinary } from '../../src/codec/index.js';
 import { jsMatcher, nativeAddon, nativeMatcher, nativeReason, nativeStatus } from '../../src/native/index.js';
@@ -411,4 +412,54 @@ t.test('edge terms: bitstrings, big maps, deep nesting, atoms beyond 255 bytes',
     }
   }
   t.end();
+});
+
+t.test('worker threads scan one shared mailbox at the same time and find the same messages', async (t) => {
+  // Each worker loads the addon (or the twin) for itself and scans with its own scratch.
+  const term = tuple(atomTerm('job'), 42, [1, 2, 3], 'payload');
+  const m = compilePattern(P.tuple(atomTerm('job'), P.capture('n', P.integer), P.cons([1], P.capture('rest')), P.binary));
+  const messages = Array.from({ length: 400 }, (_, i) => enc(i % 7 === 0 ? term : tuple(atomTerm('job'), i, 'no')));
+  const total = messages.reduce((n, msg) => n + msg.length, 0);
+  const buffer = new Uint8Array(new SharedArrayBuffer(total));
+  const offsets = new Int32Array(new SharedArrayBuffer(8 * messages.length));
+  let at = 0;
+  messages.forEach((msg, i) => {
+    buffer.set(msg, at);
+    offsets[2 * i] = at;
+    offsets[2 * i + 1] = at + msg.length;
+    at += msg.length;
+  });
+  const expected = messages.map((_, i) => i).filter((i) => i % 7 === 0);
+  const nativeUrl = new URL('../../src/native/index.js', import.meta.url).href;
+  const source = `
+    const { parentPort, workerData } = await import('node:worker_threads');
+    const native = await import(${JSON.stringify(nativeUrl)});
+    const { program, buffer, offsets, count, rounds } = workerData;
+    const captures = new Int32Array(6);
+    let found;
+    for (let r = 0; r < rounds; r++) {
+      found = [];
+      for (let from = 0; ; ) {
+        const i = native.matcher.scanMailbox(program, buffer, offsets, count, from, captures);
+        if (i < 0) break;
+        found.push(i);
+        from = i + 1;
+      }
+    }
+    parentPort.postMessage({ status: native.nativeStatus, found });
+  `;
+  const run = (): Promise<{ status: string; found: number[] }> =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), {
+        workerData: { program: m.program, buffer, offsets, count: messages.length, rounds: 50 },
+      });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const results = await Promise.all([run(), run(), run()]);
+  t.plan(6);
+  for (const r of results) {
+    t.equal(r.status, nativeStatus, 'the worker chose the same implementation');
+    t.strictSame(r.found, expected, 'and found every seventh message');
+  }
 });

@@ -233,6 +233,14 @@ t.test('a guard sees the captures so far; only true passes; a throwing guard is 
   t.end();
 });
 
+t.test('a guard may call match() on its own matcher (re-entry keeps the outer bindings)', (t) => {
+  const holder: { m?: { match(term: Term): { x: Term } | undefined } } = {};
+  const m = compilePattern(P.tuple(P.capture('x'), P.where(P.any, (c) => ((c as { x?: Term }).x === 1 ? holder.m!.match(tuple(2, 0)) !== undefined : true))));
+  holder.m = m;
+  t.strictSame(m.match(tuple(1, 0)), { x: 1 }, 'the inner match (x = 2, guard true) did not disturb x = 1');
+  t.end();
+});
+
 t.test('P.oneOf tries alternatives in order, undoes failed bindings and commits to the first match', (t) => {
   const m = compilePattern(P.oneOf(P.tuple(1, P.capture('a')), P.tuple(P.capture('b'), 2)));
   t.strictSame(m.match(tuple(1, 5)), { a: 5 });

@@ -1,0 +1,73 @@
+// Mailbox (src/process/mailbox.ts): selective scan, saved position, reference markers.
+import t from 'tap';
+import { atom, localNode, Ref, type Term } from '../../src/index.js';
+import { Mailbox, type MessageMatcher } from '../../src/process/mailbox.js';
+
+const ref = (n: number): Ref => new Ref(localNode(), 0, [n, 0, 0]);
+const counting = (want: Term): MessageMatcher<Term> & { calls: number } => {
+  const m = { calls: 0, match: (x: Term) => (m.calls++, x === want ? x : undefined) };
+  return m;
+};
+
+t.test('scan removes the first match and keeps the others in order', async (t) => {
+  const box = new Mailbox();
+  for (const m of [1, 2, 3, 2]) box.push(m);
+  box.beginReceive(undefined);
+  t.equal(box.scan(counting(2)), 2);
+  t.same(box.toArray(), [1, 3, 2], 'only the first 2 was removed');
+  t.equal(box.length, 3);
+});
+
+t.test('a waiting receive resumes its scan after the messages it already rejected', async (t) => {
+  const box = new Mailbox();
+  box.push(1);
+  box.push(2);
+  const m = counting(9);
+  box.beginReceive(undefined);
+  t.equal(box.scan(m), undefined);
+  t.equal(m.calls, 2, 'looked at both');
+  box.push(9);
+  t.equal(box.scan(m), 9);
+  t.equal(m.calls, 3, 'only the new message was looked at');
+  t.same(box.toArray(), [1, 2]);
+});
+
+t.test('a marker makes a receive requiring its ref skip older messages, and survives removals', async (t) => {
+  const box = new Mailbox();
+  for (let i = 0; i < 100; i++) box.push(i);
+  const r = ref(7);
+  box.mark(r);
+  box.push(atom('after'));
+  const m = counting(atom('after'));
+  box.beginReceive([r]);
+  t.equal(box.scan(m), atom('after'));
+  t.equal(m.calls, 1, 'started after the marker');
+  // Remove the marked node (99): the marker moves back, still before every newer message.
+  const r2 = ref(8);
+  box.mark(r2);
+  box.beginReceive(undefined);
+  box.scan(counting(99));
+  box.push(atom('late'));
+  const m2 = counting(atom('late'));
+  box.beginReceive([r2]);
+  t.equal(box.scan(m2), atom('late'));
+  t.ok(m2.calls <= 2, 'the moved marker still skips the old messages');
+  t.equal(box.length, 99);
+});
+
+t.test('an unknown required ref scans from the head; removeWhere and scanAny keep the list consistent', async (t) => {
+  const box = new Mailbox();
+  for (const m of [1, 2, 3, 4]) box.push(m);
+  const m = counting(4);
+  box.beginReceive([ref(1234)]);
+  t.equal(box.scan(m), 4);
+  t.equal(m.calls, 4, 'from the head');
+  t.equal(box.removeWhere((x) => x === 2), 1);
+  box.beginReceive(undefined);
+  t.equal(box.scanAny(), 1);
+  t.equal(box.scanAny(), 3);
+  t.equal(box.scanAny(), undefined);
+  t.equal(box.took, false);
+  box.push(5);
+  t.same(box.toArray(), [5], 'tail was reset correctly');
+});
