@@ -31,20 +31,8 @@ import { BeamError, ErrorCode, rebuildError } from '../errors/index.js';
 import { checkRunShape, checkScanShape, jsRunner } from '../term/index.js';
 import type { MatchProgram, ProgramRunner } from '../term/index.js';
 
-/** What the native addon provides (the same signatures as the JS twin). */
-export interface NativeMatcher extends ProgramRunner {
-  /** Runs a match program over `message[start, end)`: NO_MATCH 0, MATCH 1, MATCH_NEEDS_GUARD 2. */
-  runProgram(program: MatchProgram, message: Uint8Array, start: number, end: number, captures: Int32Array): number;
-  /** Index of the first of messages fromIndex..count-1 that matches (or needs a guard), or -1. */
-  scanMailbox(
-    program: MatchProgram,
-    buffer: Uint8Array,
-    offsets: Int32Array,
-    count: number,
-    fromIndex: number,
-    captures: Int32Array,
-  ): number;
-}
+/** What the native addon provides: exactly the JS twin's `ProgramRunner` signatures. */
+export type NativeMatcher = ProgramRunner;
 
 /** Which implementation `matcher` is. */
 export type NativeStatus = 'native' | 'js';

@@ -58,7 +58,9 @@ import type { Term } from './term.js';
 
 /** What runs match programs: this twin, or the native addon (src/native). */
 export interface ProgramRunner {
+  /** Runs a match program over `message[start, end)`: NO_MATCH 0, MATCH 1, MATCH_NEEDS_GUARD 2. */
   runProgram(program: MatchProgram, message: Uint8Array, start: number, end: number, captures: Int32Array): number;
+  /** Index of the first of messages fromIndex..count-1 that matches (or needs a guard), or -1. */
   scanMailbox(
     program: MatchProgram,
     buffer: Uint8Array,
