@@ -6,13 +6,15 @@
 now_us() -> erlang:monotonic_time(microsecond).
 
 run() ->
-    ping_pong(10000),
-    {T1, ok} = timer:tc(fun() -> ping_pong(300000) end),
-    out("process.ping_pong", 300000 / (T1 / 1.0e6), "round_trips/s"),
-    {T2, ok} = timer:tc(fun() -> ring(1000, 300) end),
-    out("process.ring", 1000 * 300 / (T2 / 1.0e6), "msgs/s"),
+    %% The same warm-up runs as the beamjs side (which needs them for its JIT).
+    ping_pong(100000),
+    {T1, ok} = timer:tc(fun() -> ping_pong(1000000) end),
+    out("process.ping_pong", 1000000 / (T1 / 1.0e6), "round_trips/s"),
+    ring(1000, 100),
+    {T2, ok} = timer:tc(fun() -> ring(1000, 1000) end),
+    out("process.ring", 1000 * 1000 / (T2 / 1.0e6), "msgs/s"),
     spawn_idle(1000000),
-    ref_receive(100000, 100000),
+    ref_receive(100000, 100000, 300000),
     ok.
 
 out(Name, Value, Unit) -> io:format("~s ~p ~s~n", [Name, float(Value), Unit]).
@@ -66,9 +68,10 @@ spawn_idle(Count) ->
     [P ! stop || P <- Pids],
     ok.
 
-ref_receive(Queued, Rounds) ->
+ref_receive(Queued, Warmup, Rounds) ->
     Self = self(),
     [Self ! {noise, I} || I <- lists:seq(1, Queued)],
+    ref_loop(0, Warmup, 0),
     Start = now_us(),
     Sum = ref_loop(0, Rounds, 0),
     Elapsed = now_us() - Start,

@@ -12,7 +12,7 @@
  */
 import v8 from 'node:v8';
 import vmContext from 'node:vm';
-import { VM, atom, defineModule, makeRef, P, receive, self, send, spawn, tuple, Tuple, type Pid, type Term } from '../../src/index.js';
+import { VM, atom, defineModule, makeRef, P, receive, self, send, spawn, tuple, Tuple, type Pid, type ProcessGenerator, type Term } from '../../src/index.js';
 import { beamFigure, check, reportVersusBeam, runErl } from '../harness.js';
 
 const GO = atom('go');
@@ -32,26 +32,35 @@ defineModule('bench_process', {
   *idle() {
     yield* receive(STOP);
   },
-  /** Queues `queued` unrelated messages, then does `rounds` ref-marked request/replies to itself. */
-  *ref_receive(queued: number, rounds: number, report: Pid) {
+  /**
+   * Queues `queued` unrelated messages and does `warmup` ref-marked request/replies to itself
+   * (the JIT's warm-up; erl does the same), then, on `go`, `rounds` timed ones.
+   */
+  *ref_receive(queued: number, warmup: number, rounds: number, report: Pid) {
     const me = self();
     for (let i = 0; i < queued; i++) send(me, tuple(atom('noise'), i));
+    yield* refRounds(me, warmup);
     yield* receive(GO);
-    let sum = 0;
-    for (let i = 0; i < rounds; i++) {
-      const ref = makeRef();
-      send(me, tuple(ref, i));
-      // A hand-written matcher naming its ref, as a gen_server call does internally: a
-      // P-built pattern around a fresh ref would be compiled again on every call.
-      const reply = yield* receive({
-        match: (m: Term) => (m instanceof Tuple && m.size === 2 && m.at(0) === ref ? m.at(1) : undefined),
-        requiredRefs: [ref],
-      });
-      sum += Number(reply);
-    }
+    const sum = yield* refRounds(me, rounds);
     send(report, tuple(DONE, sum));
   },
 });
+
+function* refRounds(me: Pid, rounds: number): ProcessGenerator<number> {
+  let sum = 0;
+  for (let i = 0; i < rounds; i++) {
+    const ref = makeRef();
+    send(me, tuple(ref, i));
+    // A hand-written matcher naming its ref, as a gen_server call does internally: a
+    // P-built pattern around a fresh ref would be compiled again on every call.
+    const reply = yield* receive({
+      match: (m: Term) => (m instanceof Tuple && m.size === 2 && m.at(0) === ref ? m.at(1) : undefined),
+      requiredRefs: [ref],
+    });
+    sum += Number(reply);
+  }
+  return sum;
+}
 
 function gc(): void {
   v8.setFlagsFromString('--expose-gc');
@@ -69,9 +78,9 @@ export default async function run(): Promise<void> {
   const vm = await VM.start({ modules: [new URL('../../src/examples/index.js', import.meta.url)], logger: false });
   const doneWith = P.tuple(DONE, P.capture('n'));
   try {
-    // Ping-pong.
-    const roundTrips = 300_000;
-    await vm.spawn('ping_pong', 'start', [10_000, vm.self]);
+    // Ping-pong (after a warm-up run, as in erl).
+    const roundTrips = 1_000_000;
+    await vm.spawn('ping_pong', 'start', [100_000, vm.self]);
     await vm.receive(P.tuple(atom('ping_pong_done'), P.any), 60_000);
     const pingPongSeconds = await time(async () => {
       await vm.spawn('ping_pong', 'start', [roundTrips, vm.self]);
@@ -80,9 +89,11 @@ export default async function run(): Promise<void> {
     });
     reportVersusBeam('process.ping_pong', roundTrips / pingPongSeconds, beamFigure(erl, 'process.ping_pong'), 'round_trips/s');
 
-    // Ring of 1,000 processes.
+    // Ring of 1,000 processes (after a warm-up run, as in erl).
     const ringSize = 1000;
-    const laps = 300;
+    await vm.spawn('ring', 'start', [ringSize, 100, vm.self]);
+    await vm.receive(P.tuple(atom('ring_done'), P.any), 60_000);
+    const laps = 1000;
     const ringSeconds = await time(async () => {
       await vm.spawn('ring', 'start', [ringSize, laps, vm.self]);
       const done = await vm.receive(P.tuple(atom('ring_done'), P.capture('passed')), 120_000);
@@ -110,8 +121,8 @@ export default async function run(): Promise<void> {
 
     // Ref-marked receive with 100,000 unrelated messages queued.
     const queued = 100_000;
-    const rounds = 100_000;
-    const worker = await vm.spawn('bench_process', 'ref_receive', [queued, rounds, vm.self]);
+    const rounds = 300_000;
+    const worker = await vm.spawn('bench_process', 'ref_receive', [queued, 100_000, rounds, vm.self]);
     const queueLength = async (): Promise<Term> => ((await vm.processInfo(worker, 'message_queue_len')) as Tuple).at(1);
     while ((await queueLength()) !== queued) await new Promise((r) => setTimeout(r, 5));
     const refSeconds = await time(async () => {

@@ -55,6 +55,8 @@ import {
   Port,
   Ref,
   Tuple,
+  adoptRef,
+  adoptTuple,
   atomTerm,
   compareExact,
   float,
@@ -289,7 +291,7 @@ export class Reader {
     const elements: Term[] = [];
     for (let i = 0; i < n; i++) elements.push(this.term());
     this.depth--;
-    return new Tuple(Object.freeze(elements));
+    return adoptTuple(elements);
   }
 
   /** STRING_EXT body (tag already read), appended to `out`. */
@@ -467,7 +469,7 @@ export class Reader {
       this.need(5, 'REFERENCE_EXT');
       const id = this.u32();
       if (id >= 1 << 18) throw bad('REFERENCE_EXT id must be < 2^18', at);
-      return new Ref(node, this.u8(), Object.freeze([id]));
+      return adoptRef(node, this.u8(), [id]);
     }
     this.need(2, tag);
     const n = this.u16();
@@ -479,7 +481,7 @@ export class Reader {
     const ids: number[] = [];
     for (let i = 0; i < n; i++) ids.push(this.u32());
     if (!newer && ids[0]! >= 1 << 18) throw bad('NEW_REFERENCE_EXT first id word must be < 2^18', at);
-    return new Ref(node, creation, Object.freeze(ids));
+    return adoptRef(node, creation, ids);
   }
 
   private exportFun(at: number): ExportFun {

@@ -103,11 +103,22 @@ export class Mailbox {
     if (requiredRefs === undefined || requiredRefs.length === 0 || this.#markerRefs === null) return;
     const refs = this.#markerRefs;
     const nodes = this.#markerNodes!;
+    // Every required ref must be in the message, so any marker of one is a valid start. The
+    // usual case is the ref this process just made, the same object: look for it by identity
+    // first, newest marker first, then by value (a ref that came back in a message).
+    for (const required of requiredRefs) {
+      for (let k = 1; k <= MAX_MARKERS; k++) {
+        const i = (this.#markerNext - k + MAX_MARKERS) % MAX_MARKERS;
+        if (refs[i] === required) {
+          this.#save = nodes[i]!;
+          return;
+        }
+      }
+    }
     for (const required of requiredRefs) {
       for (let i = 0; i < MAX_MARKERS; i++) {
         const marked = refs[i];
-        if (marked !== undefined && (marked === required || marked.equals(required))) {
-          // Every required ref must be in the message: the marker is a valid start. Take it.
+        if (marked !== undefined && marked.equals(required)) {
           this.#save = nodes[i]!;
           return;
         }

@@ -42,6 +42,9 @@ export type ReceivePattern<C> = MessageMatcher<C> | ((message: Term) => C | unde
 /** The generator type of the helpers: yields effects to the scheduler, returns R. */
 export type ProcessGenerator<R> = Generator<Effect, R, unknown>;
 
+/** What `yield*` runs for one suspending operation (receive): yields effects, returns R. */
+export type ProcessStep<R> = Iterable<Effect, R, unknown>;
+
 const compiled = new WeakMap<object, MessageMatcher<unknown>>();
 
 /** compilePattern without its capture-type inference (the types are given by receive's overloads). */
@@ -130,7 +133,7 @@ export interface ReceiveSignatures<W extends 'generator' | 'promise'> {
   (pattern: undefined, timeout: Timeout): Wrap<W, Term>;
 }
 
-type Wrap<W, R> = W extends 'generator' ? ProcessGenerator<R> : Promise<R>;
+type Wrap<W, R> = W extends 'generator' ? ProcessStep<R> : Promise<R>;
 
 /**
  * receive: selective receive (see the header).
@@ -139,33 +142,100 @@ type Wrap<W, R> = W extends 'generator' ? ProcessGenerator<R> : Promise<R>;
  */
 export const receive: ReceiveSignatures<'generator'> = receiveImpl as unknown as ReceiveSignatures<'generator'>;
 
-function* receiveImpl(pattern?: unknown, timeout?: Timeout): ProcessGenerator<unknown> {
+function receiveImpl(pattern?: unknown, timeout?: Timeout): Receiving<unknown> {
   const proc = currentProcess('receive');
   const matcher = pattern === undefined ? (ANY as MessageMatcher<unknown>) : toMatcher(pattern as ReceivePattern<unknown>);
-  const ms = timeoutMs(timeout, 'receive');
-  if (proc.budget <= 0) yield PREEMPT;
-  const mailbox = proc.mailbox;
-  mailbox.beginReceive(matcher.requiredRefs);
-  let armed = false;
-  for (;;) {
-    const result = matcher === ANY ? mailbox.scanAny() : mailbox.scan(matcher);
+  return new Receiving(proc, matcher, timeoutMs(timeout, 'receive'));
+}
+
+/** What a suspended receive hands to the scheduler through `yield*` (shared: never mutated). */
+const WAIT_STEP: IteratorYieldResult<Effect> = Object.freeze({ value: WAIT, done: false });
+const PREEMPT_STEP: IteratorYieldResult<Effect> = Object.freeze({ value: PREEMPT, done: false });
+
+const Phase = { START: 0, SCANNING: 1, DONE: 2 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/**
+ * One receive in progress: the iterator that `yield* receive(...)` runs. A hand-written
+ * iterator rather than a generator: a generator object and its delegation frame cost more
+ * than the rest of a local message round trip (bench/process). `yield*` hands our step objects
+ * to the scheduler as they are (for a sync generator the spec re-yields the inner result
+ * object), so a suspension allocates nothing. Each `next()` is one look at the mailbox:
+ *   START     spend the budget check (PREEMPT first if the slice's budget is spent), then scan;
+ *   SCANNING  scan from the saved position; a match, `after 0`, or a fired timer ends it (DONE,
+ *             `done: true` with the result); otherwise arm the timer once and WAIT.
+ * `throw(e)` (the scheduler resumes the process with an exception) disarms the timer and lets
+ * the exception surface at the `yield*`; `return()` disarms it too.
+ */
+class Receiving<C> implements Iterator<Effect, C | undefined, unknown> {
+  #phase: Phase = Phase.START;
+  #armed = false;
+
+  constructor(
+    readonly proc: Process,
+    readonly matcher: MessageMatcher<C>,
+    /** Timeout in ms; -1 for infinity. */
+    readonly ms: number,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Effect, C | undefined> {
+    const proc = this.proc;
+    const mailbox = proc.mailbox;
+    if (this.#phase !== Phase.SCANNING) {
+      if (this.#phase === Phase.DONE) return { value: undefined, done: true };
+      this.#phase = Phase.SCANNING;
+      if (proc.budget <= 0) {
+        mailbox.beginReceive(this.matcher.requiredRefs);
+        return PREEMPT_STEP;
+      }
+      mailbox.beginReceive(this.matcher.requiredRefs);
+    }
+    const matcher = this.matcher;
+    const result = matcher === ANY ? (mailbox.scanAny() as C | undefined) : mailbox.scan(matcher);
     proc.budget -= 1 + (mailbox.scanned >> 3);
     if (result !== undefined || (matcher === ANY && mailbox.took)) {
-      if (armed) disarmTimer(proc);
-      return result;
+      if (this.#armed) disarmTimer(proc);
+      this.#phase = Phase.DONE;
+      return { value: result, done: true };
     }
-    if (ms === 0) return undefined;
-    if (armed && proc.timedOut) {
-      proc.timer = 0;
-      proc.timedOut = false;
-      return undefined;
+    const ms = this.ms;
+    if (ms === 0) {
+      this.#phase = Phase.DONE;
+      return { value: undefined, done: true };
     }
-    if (ms > 0 && !armed) {
+    if (this.#armed) {
+      if (proc.timedOut) {
+        proc.timer = 0;
+        proc.timedOut = false;
+        this.#phase = Phase.DONE;
+        return { value: undefined, done: true };
+      }
+    } else if (ms > 0) {
       armTimer(proc, ms);
-      armed = true;
+      this.#armed = true;
     }
     proc.wait = WaitKind.RECEIVE;
-    yield WAIT;
+    return WAIT_STEP;
+  }
+
+  throw(error: unknown): IteratorResult<Effect, C | undefined> {
+    this.#finish();
+    throw error;
+  }
+
+  return(value?: C | undefined): IteratorResult<Effect, C | undefined> {
+    this.#finish();
+    return { value, done: true };
+  }
+
+  #finish(): void {
+    if (this.#armed) disarmTimer(this.proc);
+    this.#armed = false;
+    this.#phase = Phase.DONE;
   }
 }
 

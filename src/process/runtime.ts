@@ -26,7 +26,7 @@
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
 import { Scheduler, type Clock, type Priority, type Schedulable, type TimerId } from '../sched/index.js';
-import { format, localNode, Pid, Ref, tuple, type Atom, type Term } from '../term/index.js';
+import { adoptRef, format, localNode, Pid, tuple, type Atom, type Ref, type Term } from '../term/index.js';
 import { A_APPLY, A_ERLANG, A_IN, A_LONG_SCHEDULE, A_MONITOR, A_OUT, A_SHUTDOWN, A_TIMEOUT, A_UNDEF } from './atoms.js';
 import { caught, ErlangException, exitReasonOf, isReportedClass, stackOf, type Caught } from './exception.js';
 import type { ProcessFunction } from './module_registry.js';
@@ -134,7 +134,7 @@ export class Runtime {
       refLow = 0;
       refHigh = (refHigh + 1) >>> 0;
     }
-    const ref = new Ref(this.node, this.creation, [refLow, refHigh, 0]);
+    const ref = adoptRef(this.node, this.creation, [refLow, refHigh, 0]);
     owner?.mailbox.mark(ref);
     return ref;
   }

@@ -8,3 +8,4 @@ export { RunQueue, RESCHEDULE_LOW } from './run_queue.js';
 export type { Priority } from './run_queue.js';
 export { TimerWheel } from './timer_wheel.js';
 export type { TimerId, Clock } from './timer_wheel.js';
+export { coarseClockBuffer, attachCoarseClock } from './coarse_clock.js';

@@ -14,8 +14,11 @@
  * The loop (one "batch")
  *   1. fire due timers (they may make processes runnable);
  *   2. dequeue and run slices until the queue is empty or `batchMs` of wall time has passed;
- *      each slice is timed with one clock read between slices: a slice longer than
- *      `longScheduleMs` is reported to `onLongSchedule` (BEAM's system_monitor long_schedule);
+ *      after each slice the scheduler reads the shared coarse clock (a memory read, see
+ *      coarse_clock.ts) and reads the real clock only when the coarse one moved (or every
+ *      REAL_CLOCK_EVERY slices, a safety net); until the ticker thread runs, it reads its own
+ *      clock after every slice. A slice longer than `longScheduleMs` is reported to
+ *      `onLongSchedule` (BEAM's system_monitor long_schedule);
  *   3. if work is left, continue with setImmediate (I/O callbacks, promise continuations and
  *      other VMs get their turn between batches); else arm the single setTimeout for the next
  *      timer deadline (or nothing at all), so an idle scheduler costs no CPU.
@@ -40,7 +43,11 @@
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
 import { RunQueue, type Priority } from './run_queue.js';
+import { absoluteMs, advanceTo, coarseClockWords, enterBusy, leaveBusy, NOW_MS, TICKING } from './coarse_clock.js';
 import { TimerWheel, type Clock, type TimerId } from './timer_wheel.js';
+
+/** Every this many slices, the batch deadline is also checked with the real clock (a safety net). */
+const REAL_CLOCK_EVERY = 1024;
 
 /** Something the scheduler can run for one slice (a process). */
 export interface Schedulable {
@@ -76,6 +83,8 @@ export class Scheduler {
   readonly #runQueue: RunQueue<Schedulable>;
   readonly #timers: TimerWheel<TimerTask>;
   readonly #clock: Clock;
+  /** The shared coarse clock (coarse_clock.ts): index 0 = busy ms. */
+  readonly #coarse: Int32Array = coarseClockWords();
   readonly #batchMs: number;
   #longScheduleMs: number;
   readonly #onLongSchedule: ((item: Schedulable, durationMs: number) => void) | undefined;
@@ -243,42 +252,90 @@ export class Scheduler {
     if (!this.#wakeScheduled && !this.#inBatch) this.#runBatch();
   };
 
+  /** Runs one slice of `item`. */
+  #runOne(item: Schedulable): void {
+    item.queued = false;
+    this.#current = item;
+    try {
+      item.runSlice();
+    } catch (error) {
+      this.#onInternalError(error);
+    }
+    this.#current = undefined;
+    this.#slices++;
+  }
+
+  #reportLong(item: Schedulable, took: number): void {
+    if (took > this.#longScheduleMs && this.#onLongSchedule !== undefined) {
+      try {
+        this.#onLongSchedule(item, took);
+      } catch (error) {
+        this.#onInternalError(error);
+      }
+    }
+  }
+
+  /**
+   * The batch loop timed by the coarse clock: a memory read per slice; the real clock is read
+   * only when the coarse reading moved during a slice (at most about once a millisecond), to
+   * measure that slice and check the deadline. `sliceStart` is a real reading or an earlier
+   * time, so a slice is never measured short (coarse_clock.ts).
+   */
+  #runSlicesCoarse(coarse: Int32Array, batchStart: number): void {
+    const queue = this.#runQueue;
+    const deadline = batchStart + this.#batchMs;
+    let sliceStart = batchStart;
+    let tick = coarse[NOW_MS]!;
+    for (let n = 1; ; n++) {
+      const item = queue.dequeue();
+      if (item === undefined) return;
+      this.#runOne(item);
+      if (coarse[NOW_MS] !== tick || n % REAL_CLOCK_EVERY === 0) {
+        const end = absoluteMs();
+        this.#reportLong(item, end - sliceStart);
+        sliceStart = end;
+        tick = coarse[NOW_MS]!;
+        if (end >= deadline) return;
+      }
+      if (this.#stopped) return;
+    }
+  }
+
+  /** The batch loop timed by the scheduler's clock, until the coarse clock ticks. */
+  #runSlicesPrecise(): void {
+    const queue = this.#runQueue;
+    const clock = this.#clock;
+    let start = clock.now();
+    const deadline = start + this.#batchMs;
+    for (;;) {
+      const item = queue.dequeue();
+      if (item === undefined) return;
+      this.#runOne(item);
+      const end = clock.now();
+      this.#reportLong(item, end - start);
+      start = end;
+      if (end >= deadline || this.#stopped) return;
+    }
+  }
+
   #runBatch(): void {
     this.#wakeScheduled = false;
     this.#immediate = undefined;
     if (this.#stopped) return;
     this.#inBatch = true;
-    const clock = this.#clock;
-    let start = clock.now();
-    const deadline = start + this.#batchMs;
+    const coarse = this.#coarse;
+    enterBusy(coarse);
     try {
       if (this.#timers.size > 0) this.#timers.advance(this.#fire);
-      const queue = this.#runQueue;
-      for (;;) {
-        const item = queue.dequeue();
-        if (item === undefined) break;
-        item.queued = false;
-        this.#current = item;
-        try {
-          item.runSlice();
-        } catch (error) {
-          this.#onInternalError(error);
-        }
-        this.#current = undefined;
-        this.#slices++;
-        const end = clock.now();
-        const took = end - start;
-        if (took > this.#longScheduleMs && this.#onLongSchedule !== undefined) {
-          try {
-            this.#onLongSchedule(item, took);
-          } catch (error) {
-            this.#onInternalError(error);
-          }
-        }
-        start = end;
-        if (end >= deadline || this.#stopped) break;
+      if (coarse[TICKING] === 1) {
+        const start = absoluteMs();
+        advanceTo(coarse, start);
+        this.#runSlicesCoarse(coarse, start);
+      } else {
+        this.#runSlicesPrecise();
       }
     } finally {
+      leaveBusy(coarse);
       this.#inBatch = false;
       this.#current = undefined;
     }

@@ -4,9 +4,9 @@
  */
 export { Atom, atom, atomTerm, atomName, isAtom, isReservedAtomName, MAX_ATOM_CHARACTERS } from './atom.js';
 export type { ReservedAtomValue } from './atom.js';
-export { Tuple, tuple } from './tuple.js';
+export { Tuple, tuple, adoptTuple } from './tuple.js';
 export { Pid } from './pid.js';
-export { Ref } from './ref.js';
+export { Ref, adoptRef } from './ref.js';
 export { Port } from './port.js';
 export { ExportFun, exportFun, ErlClosure } from './fun.js';
 export { BitString } from './bitstring.js';

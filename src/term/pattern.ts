@@ -632,6 +632,40 @@ type Test = (value: Term, slots: Slots) => boolean;
 const hasOwn = Object.prototype.hasOwnProperty;
 const MISSING: unique symbol = Symbol('missing');
 
+/** The slots of a pattern without captures, and its (shared, frozen) match result. */
+const NO_SLOTS: Slots = [];
+const NO_CAPTURES: Readonly<Record<string, never>> = Object.freeze({});
+
+type CapturesFromSlots = (slots: Slots) => Record<string, Term>;
+const captureBuilders = new Map<string, CapturesFromSlots>();
+
+/**
+ * The function that turns bound slots into the captures object, per list of capture names.
+ * When every slot is bound (the usual case) it builds an object literal whose keys are the
+ * names in slot order: one hidden class per name list and no keyed stores, which is most of
+ * the cost of a match that captures (bench/process). The literal is generated once per name
+ * list with `new Function`; the names enter it only as JSON string literals, so no name can
+ * inject code. With a slot unbound (a `P.oneOf` alternative that did not match) it falls back
+ * to capturesObject, which leaves unbound names out.
+ */
+function captureBuilder(names: readonly string[]): CapturesFromSlots {
+  if (names.length === 0) return () => ({});
+  const key = JSON.stringify(names);
+  let builder = captureBuilders.get(key);
+  if (builder === undefined) {
+    const allBound = names.map((_, i) => `s[${i}] !== U`).join(' && ');
+    const literal = names.map((name, i) => `${JSON.stringify(name)}: s[${i}]`).join(', ');
+    const make = new Function('U', 'slow', 'names', `return (s) => (${allBound}) ? { ${literal} } : slow(names, s);`) as (
+      unbound: typeof UNBOUND,
+      slow: typeof capturesObject,
+      names: readonly string[],
+    ) => CapturesFromSlots;
+    builder = make(UNBOUND, capturesObject, names.slice());
+    captureBuilders.set(key, builder);
+  }
+  return builder;
+}
+
 function capturesObject(names: readonly string[], slots: Slots): Record<string, Term> {
   const result: Record<string, Term> = {};
   for (let i = 0; i < names.length; i++) {
@@ -779,6 +813,22 @@ function compileNode(node: PatternNode, names: readonly string[]): Test {
         test: compileNode(alternative, names),
         slots: [...slotsIn(alternative, new Set<number>())],
       }));
+      // A failed alternative may only have bound slots that were unbound when it started (a
+      // bound slot is compared, never overwritten), so undoing it means unbinding those: a
+      // bit mask in a local remembers which (no allocation per match, and re-entrant).
+      if (alternatives.every((alternative) => alternative.slots.length <= 31)) {
+        return (v, slots) => {
+          for (let a = 0; a < alternatives.length; a++) {
+            const alternative = alternatives[a]!;
+            const touched = alternative.slots;
+            let unbound = 0;
+            for (let i = 0; i < touched.length; i++) if (slots[touched[i]!] === UNBOUND) unbound |= 1 << i;
+            if (alternative.test(v, slots)) return true;
+            for (let i = 0; i < touched.length; i++) if ((unbound & (1 << i)) !== 0) slots[touched[i]!] = UNBOUND;
+          }
+          return false;
+        };
+      }
       return (v, slots) => {
         for (const alternative of alternatives) {
           const touched = alternative.slots;
@@ -866,6 +916,7 @@ class CompiledMatcher<C> implements Matcher<C> {
   readonly requiredRefs: readonly Ref[];
   readonly hasGuards: boolean;
   readonly #test: Test;
+  readonly #captures: CapturesFromSlots;
   #program: Uint8Array | undefined;
   #slots: Slots | undefined;
 
@@ -877,10 +928,12 @@ class CompiledMatcher<C> implements Matcher<C> {
     requiredRefsOf(root, refs);
     this.requiredRefs = Object.freeze(refs);
     this.#test = compileNode(root, captureNames);
+    this.#captures = captureBuilder(captureNames);
   }
 
   match(term: Term): C | undefined {
     const names = this.captureNames;
+    if (names.length === 0) return this.#test(term, NO_SLOTS) ? (NO_CAPTURES as C) : undefined;
     // The slots array is reused between calls (cleared after each, so it keeps no
     // message alive); a guard that calls match() on the same matcher gets a fresh one.
     let slots = this.#slots;
@@ -888,7 +941,7 @@ class CompiledMatcher<C> implements Matcher<C> {
     else this.#slots = undefined;
     try {
       if (!this.#test(term, slots)) return undefined;
-      return capturesObject(names, slots) as C;
+      return this.#captures(slots) as C;
     } finally {
       slots.fill(UNBOUND);
       this.#slots = slots;

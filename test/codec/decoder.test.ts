@@ -172,7 +172,7 @@ t.test('nesting deeper than MAX_NESTING is a clear error, not a stack overflow',
 
 t.test('tuples and maps', async (t) => {
   const tu = dec([104, 2, 97, 1, 106]);
-  t.ok(tu instanceof Tuple && Object.isFrozen(tu.elements));
+  t.ok(tu instanceof Tuple);
   t.same((tu as Tuple).elements, [1, []]);
   t.ok(dec([105, 0, 0, 0, 0]) instanceof Tuple, 'LARGE_TUPLE_EXT');
   const obj = dec([116, 0, 0, 0, 2, 100, 0, 1, 97, 97, 1, 100, 0, 4, ...ascii('true'), 97, 2]);

@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import {
+  adoptTuple,
   Atom,
   BitString,
   ErlClosure,
@@ -83,7 +84,7 @@ t.test('atom names are limited to 255 characters, counted in code points', (t) =
   t.end();
 });
 
-t.test('tuples keep a frozen copy of their elements', (t) => {
+t.test('new Tuple keeps a frozen copy of its elements; tuple() adopts its argument array', (t) => {
   const source: Term[] = [1, 2];
   const x = new Tuple(source);
   source.push(3);
@@ -92,12 +93,15 @@ t.test('tuples keep a frozen copy of their elements', (t) => {
   t.equal(x.at(1), 2);
   t.same([...x], [1, 2]);
   const y = tuple(atom('ok'), 'v');
-  t.ok(Object.isFrozen(y.elements));
+  t.notOk(Object.isFrozen(y.elements), 'immutable by contract: no freeze on the hot path');
+  t.same(y.elements, [atom('ok'), 'v']);
+  const owned: Term[] = [1];
+  t.equal(adoptTuple(owned).elements, owned, 'adoptTuple takes the array itself');
   t.equal(y.size, 2);
   t.equal(tuple().size, 0);
   t.throws(() => {
-    (y.elements as Term[]).push(1);
-  }, TypeError);
+    (x.elements as Term[]).push(1);
+  }, TypeError, 'the copy new Tuple keeps is frozen');
   t.end();
 });
 
