@@ -74,14 +74,14 @@ export function resolveDest(runtime: Runtime, dest: unknown, where: string, unre
     return dest;
   }
   if (dest instanceof Atom) {
-    const proc = runtime.names.get(dest);
-    if (proc !== undefined) return proc.pid;
+    const pid = runtime.names.whereis(dest);
+    if (pid !== undefined) return pid;
     if (unregistered === 'undefined') return undefined;
     throw new InvalidArgumentError(`${where}: dest '${dest.name}' is not a registered name (badarg)`);
   }
   if (dest instanceof Tuple && dest.size === 2 && dest.at(0) instanceof Atom && dest.at(1) instanceof Atom) {
     checkLocalNode(runtime, dest.at(1), where, `{${(dest.at(0) as Atom).name}, ${(dest.at(1) as Atom).name}}`);
-    return runtime.names.get(dest.at(0) as Atom)?.pid;
+    return runtime.names.whereis(dest.at(0) as Atom);
   }
   throw new InvalidArgumentError(`${where}: dest must be a pid, a registered name (an Atom) or {Name, Node}; received ${describeValue(dest)}`);
 }
@@ -246,10 +246,10 @@ function monitorTarget(runtime: Runtime, target: unknown): { pid: Pid | undefine
     checkLocalNode(runtime, target.node, 'monitor', 'pid');
     return { pid: target, object: target };
   }
-  if (target instanceof Atom) return { pid: runtime.names.get(target)?.pid, object: tuple(target, runtime.node) };
+  if (target instanceof Atom) return { pid: runtime.names.whereis(target), object: tuple(target, runtime.node) };
   if (target instanceof Tuple && target.size === 2 && target.at(0) instanceof Atom && target.at(1) instanceof Atom) {
     checkLocalNode(runtime, target.at(1), 'monitor', `{${(target.at(0) as Atom).name}, ${(target.at(1) as Atom).name}}`);
-    return { pid: runtime.names.get(target.at(0) as Atom)?.pid, object: target };
+    return { pid: runtime.names.whereis(target.at(0) as Atom), object: target };
   }
   throw new InvalidArgumentError(`monitor: target must be a pid, a registered name or {Name, Node}; received ${describeValue(target)}`);
 }
@@ -336,17 +336,19 @@ export function registerIn(runtime: Runtime, name: Atom, pid: Pid, where: string
   checkName(name, where);
   checkPid(pid, where, runtime);
   const target = runtime.lookup(pid);
-  if (target === undefined) {
+  const elsewhere = target === undefined && runtime.cluster !== undefined && runtime.cluster.locate(pid) >= 0;
+  if (target === undefined && !elsewhere) {
     throw new InvalidArgumentError(`${where}: the process ${pidText(pid)} is not alive (badarg)`);
   }
-  if (runtime.names.has(name)) {
+  const current = target !== undefined ? target.registeredName : runtime.names.nameOf(pid);
+  if (current !== undefined) {
+    throw new InvalidArgumentError(`${where}: the process ${pidText(pid)} is already registered as '${current.name}' (badarg)`);
+  }
+  if (!runtime.names.register(name, pid)) {
     throw new InvalidArgumentError(`${where}: the name '${name.name}' is already registered (badarg)`);
   }
-  if (target.registeredName !== undefined) {
-    throw new InvalidArgumentError(`${where}: the process ${pidText(pid)} is already registered as '${target.registeredName.name}' (badarg)`);
-  }
-  runtime.names.set(name, target);
-  target.registeredName = name;
+  if (target !== undefined) target.registeredName = name;
+  else post(runtime, new Signal(SignalKind.NAME, undefined, pid, name, undefined, undefined));
   return true;
 }
 
@@ -359,10 +361,11 @@ export function unregister(name: Atom): true {
   const proc = currentProcess('unregister');
   const runtime = proc.runtime;
   checkName(name, 'unregister');
-  const target = runtime.names.get(name);
-  if (target === undefined) throw new InvalidArgumentError(`unregister: the name '${name.name}' is not registered (badarg)`);
-  runtime.names.delete(name);
-  target.registeredName = undefined;
+  const pid = runtime.names.unregister(name);
+  if (pid === undefined) throw new InvalidArgumentError(`unregister: the name '${name.name}' is not registered (badarg)`);
+  const target = runtime.lookup(pid);
+  if (target !== undefined) target.registeredName = undefined;
+  else if (runtime.cluster !== undefined) post(runtime, new Signal(SignalKind.NAME, undefined, pid, name, undefined, undefined));
   return true;
 }
 
@@ -370,25 +373,28 @@ export function unregister(name: Atom): true {
 export function whereis(name: Atom): Pid | undefined {
   const proc = currentProcess('whereis');
   checkName(name, 'whereis');
-  return proc.runtime.names.get(name)?.pid;
+  return proc.runtime.names.whereis(name);
 }
 
 /** registered(): every registered name. */
 export function registered(): Atom[] {
-  return [...currentProcess('registered').runtime.names.keys()];
+  return currentProcess('registered').runtime.names.registered();
 }
 
 /** is_process_alive(Pid): true while the (local) process exists. Signals sent before the call are already handled. */
 export function isProcessAlive(pid: Pid): boolean {
   const proc = currentProcess('isProcessAlive');
-  checkPid(pid, 'isProcessAlive', proc.runtime);
-  return proc.runtime.lookup(pid) !== undefined;
+  const runtime = proc.runtime;
+  checkPid(pid, 'isProcessAlive', runtime);
+  return runtime.lookup(pid) !== undefined || (runtime.cluster !== undefined && runtime.cluster.locate(pid) >= 0);
 }
 
 /** processes(): the pids of every live process (external mailboxes included). */
 export function processes(): Pid[] {
+  const runtime = currentProcess('processes').runtime;
+  if (runtime.cluster !== undefined) return runtime.cluster.allPids();
   const out: Pid[] = [];
-  for (const p of currentProcess('processes').runtime.table.all()) out.push(p.pid);
+  for (const p of runtime.table.all()) out.push(p.pid);
   return out;
 }
 

@@ -29,6 +29,12 @@ export interface TableEntry {
   readonly pid: Pid;
 }
 
+/** Where ids come from when several threads share one id space (src/process/cluster.ts). */
+export interface IdSource {
+  allocate(): { readonly id: number; readonly serial: number };
+  release(id: number, serial: number): void;
+}
+
 export class ProcessTable<P extends TableEntry> {
   readonly #slots: Array<P | undefined> = [];
   readonly #serials: number[] = [];
@@ -41,6 +47,8 @@ export class ProcessTable<P extends TableEntry> {
     readonly node: Atom,
     readonly creation: number,
     readonly limit: number = DEFAULT_PROCESS_LIMIT,
+    /** A shared id space (many scheduler threads); undefined: this table allocates its own ids. */
+    readonly ids: IdSource | undefined = undefined,
   ) {
     if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_ID) {
       throw new InvalidArgumentError(`processLimit must be an integer from 1 to ${MAX_ID}; received ${describeValue(limit)}`);
@@ -54,6 +62,11 @@ export class ProcessTable<P extends TableEntry> {
 
   /** A new pid for a process about to be inserted; throws SYSTEM_LIMIT when the table is full. */
   allocate(): Pid {
+    if (this.ids !== undefined) {
+      const { id, serial } = this.ids.allocate();
+      this.#count++;
+      return new Pid(this.node, id, serial, this.creation);
+    }
     if (this.#count >= this.limit) {
       throw new BeamError(ErrorCode.SYSTEM_LIMIT, `spawn: the process limit (${this.limit}) is reached; raise the VM's processLimit option`);
     }
@@ -83,8 +96,9 @@ export class ProcessTable<P extends TableEntry> {
     const id = process.pid.id;
     if (this.#slots[id] !== process) return;
     this.#slots[id] = undefined;
-    this.#free.push(id);
     this.#count--;
+    if (this.ids !== undefined) this.ids.release(id, process.pid.serial);
+    else this.#free.push(id);
   }
 
   /** The live process with this pid, or undefined. O(1). */

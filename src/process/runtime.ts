@@ -29,6 +29,7 @@ import { Scheduler, type Clock, type Priority, type Schedulable, type TimerId } 
 import { adoptRef, format, localNode, Pid, tuple, type Atom, type Ref, type Term } from '../term/index.js';
 import { A_APPLY, A_ERLANG, A_IN, A_LONG_SCHEDULE, A_MONITOR, A_OUT, A_SHUTDOWN, A_TIMEOUT, A_UNDEF } from './atoms.js';
 import { caught, ErlangException, exitReasonOf, isReportedClass, stackOf, type Caught } from './exception.js';
+import { LocalNames, type Cluster, type NameRegistry } from './cluster.js';
 import type { ProcessFunction } from './module_registry.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
 import { DEFAULT_PROCESS_LIMIT, ProcessTable } from './process_table.js';
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
   readonly batchMs?: number;
   /** Clock for timers (ms). Default performance.now(). */
   readonly clock?: Clock;
+  /** The other scheduler threads of the VM (cluster.ts); undefined for a one-thread VM. */
+  readonly cluster?: Cluster;
 }
 
 /** Options of spawn_opt (Erlang's [link, monitor, {priority, P}]). */
@@ -95,7 +98,9 @@ function reportDate(): string {
 export class Runtime {
   readonly scheduler: Scheduler;
   readonly table: ProcessTable<Process>;
-  readonly names = new Map<Atom, Process>();
+  readonly names: NameRegistry;
+  /** The other threads of the VM, or undefined (one thread: every pid is local or dead). */
+  readonly cluster: Cluster | undefined;
   readonly signals = new SignalQueue();
   readonly node: Atom;
   readonly creation = 0;
@@ -116,7 +121,10 @@ export class Runtime {
     }
     this.logger = logger === false ? undefined : (logger ?? defaultLogger);
     this.node = localNode();
-    this.table = new ProcessTable<Process>(this.node, this.creation, options.processLimit ?? DEFAULT_PROCESS_LIMIT);
+    this.cluster = options.cluster;
+    this.names = options.cluster?.names ?? new LocalNames();
+    const ids = options.cluster === undefined ? undefined : { allocate: () => options.cluster!.allocate(), release: (id: number, serial: number) => options.cluster!.release(id, serial) };
+    this.table = new ProcessTable<Process>(this.node, this.creation, options.processLimit ?? DEFAULT_PROCESS_LIMIT, ids);
     this.#logLongScheduleMs = options.longScheduleMs ?? 100;
     this.scheduler = new Scheduler({
       ...(options.shuffleSeed === undefined ? {} : { shuffleSeed: options.shuffleSeed }),
@@ -162,6 +170,7 @@ export class Runtime {
     const proc = new Process(this, pid, entry, args, module, fun, args.length, pinned);
     if (options.priority !== undefined) proc.priority = options.priority;
     this.table.insert(proc);
+    this.cluster?.publish(pid.id, pid.serial);
     // The child is new: no signal can be in flight to or from it, so both sides of a link or
     // monitor are set directly (what the LINK/MONITOR signals would do, without the FIFO).
     if (options.link === true && parent !== undefined) {
@@ -188,6 +197,7 @@ export class Runtime {
     proc.status = ProcessStatus.WAITING;
     proc.wait = WaitKind.NONE;
     this.table.insert(proc);
+    this.cluster?.publish(pid.id, pid.serial);
     return proc;
   }
 
@@ -229,7 +239,7 @@ export class Runtime {
     const target = dest instanceof Pid ? this.lookup(dest) : undefined;
     const payload = wrap ? tuple(A_TIMEOUT, ref, message) : message;
     const timer = new ErlangTimer(this, key, dest, payload, target);
-    if (dest instanceof Pid && target === undefined) {
+    if (dest instanceof Pid && target === undefined && !(this.cluster !== undefined && this.cluster.locate(dest) >= 0)) {
       // A dead pid: the timer is "automatically canceled" (erlang docs); the ref is still returned.
       return ref;
     }
@@ -261,10 +271,13 @@ export class Runtime {
     const dest = timer.dest;
     if (timer.target !== undefined) {
       sendMessage(this, undefined, timer.target.pid, timer.message);
+    } else if (dest instanceof Pid) {
+      // A process of another scheduler thread (a dead one drops the message).
+      sendMessage(this, undefined, dest, timer.message);
     } else {
       // A name is looked up when the timer fires; an unregistered name drops the message.
-      const proc = this.names.get(dest as Atom);
-      if (proc !== undefined) sendMessage(this, undefined, proc.pid, timer.message);
+      const pid = this.names.whereis(dest as Atom);
+      if (pid !== undefined) sendMessage(this, undefined, pid, timer.message);
     }
   }
 

@@ -10,10 +10,10 @@
  *
  *   | element | meaning                                                  | absent as          |
  *   |---------|----------------------------------------------------------|--------------------|
- *   | Kind    | SignalKind as an integer 0..7 (signals.ts)               | never absent       |
+ *   | Kind    | SignalKind as an integer 0..8 (signals.ts)               | never absent       |
  *   | From    | sender pid                                               | the atom undefined |
  *   | To      | target pid                                               | never absent       |
- *   | Data    | the message (MESSAGE), the reason (EXIT*, DOWN)          | the atom undefined |
+ *   | Data    | the message (MESSAGE), the reason (EXIT*, DOWN), the name (NAME) | the atom undefined |
  *   | Ref     | the monitor reference (MONITOR, DEMONITOR, DOWN)         | the atom undefined |
  *   | Object  | what a 'DOWN' names (the pid, or {Name, Node})           | the atom undefined |
  *
@@ -62,8 +62,8 @@ export function decodeSignal(view: Uint8Array, offset: number, length: number): 
   if (end !== offset + length) throw corrupt(`the record is ${length} bytes but its term ends after ${end - offset}`);
   if (!(term instanceof Tuple) || term.size !== 6) throw corrupt(`expected a 6-tuple {Kind, From, To, Data, Ref, Object}, got ${describeValue(term)}`);
   const [kind, from, to, data, ref, object] = term.elements as readonly [Term, Term, Term, Term, Term, Term];
-  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < SignalKind.MESSAGE || kind > SignalKind.DOWN) {
-    throw corrupt(`Kind must be a signal kind 0..7, got ${describeValue(kind)}`);
+  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < SignalKind.MESSAGE || kind > SignalKind.NAME) {
+    throw corrupt(`Kind must be a signal kind 0..8, got ${describeValue(kind)}`);
   }
   if (from !== undefined && !(from instanceof Pid)) throw corrupt(`From must be a pid or undefined, got ${describeValue(from)}`);
   if (!(to instanceof Pid)) throw corrupt(`To must be a pid, got ${describeValue(to)}`);

@@ -44,7 +44,7 @@
  * them until handled. Bad input: a signal to a pid that is not alive is handled as the rules
  * say for a dead target (LINK/MONITOR answer noproc, everything else is dropped silently).
  */
-import { tuple, type Pid, type Ref, type Term } from '../term/index.js';
+import { tuple, type Atom, type Pid, type Ref, type Term } from '../term/index.js';
 import { A_DOWN, A_EXIT, A_KILL, A_KILLED, A_NOPROC, A_NORMAL, A_PROCESS } from './atoms.js';
 import type { Caught } from './exception.js';
 import { ProcessStatus, WaitKind, type Process } from './process.js';
@@ -59,6 +59,8 @@ export const SignalKind = {
   MONITOR: 5,
   DEMONITOR: 6,
   DOWN: 7,
+  /** The name table changed for the target (register/unregister from another thread); data: the name. */
+  NAME: 8,
 } as const;
 export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
 
@@ -97,6 +99,7 @@ export function sendMessage(runtime: Runtime, from: Pid | undefined, to: Pid, me
   if (!queue.draining) {
     const target = runtime.table.lookup(to);
     if (target !== undefined) deliverMessage(target, message);
+    else if (runtime.cluster !== undefined) forwardIfElsewhere(runtime, new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
     return;
   }
   queue.items.push(new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
@@ -137,8 +140,27 @@ export function deliverMessage(target: Process, message: Term): void {
   }
 }
 
+/**
+ * A signal whose target is not on this thread: hands it to the thread that holds the target
+ * and returns true; false when the target is not alive anywhere (the caller applies the rules
+ * for a dead target).
+ */
+function forwardIfElsewhere(runtime: Runtime, signal: Signal): boolean {
+  const cluster = runtime.cluster!;
+  const where = cluster.locate(signal.to);
+  if (where < 0 || where === cluster.self) return false;
+  cluster.forward(signal, where);
+  return true;
+}
+
+/** Handles a signal that arrived from another scheduler thread (in that thread's send order). */
+export function receiveForwarded(runtime: Runtime, signal: Signal): void {
+  post(runtime, signal);
+}
+
 function handle(runtime: Runtime, signal: Signal): void {
   const target = runtime.table.lookup(signal.to);
+  if (target === undefined && runtime.cluster !== undefined && forwardIfElsewhere(runtime, signal)) return;
   switch (signal.kind) {
     case SignalKind.MESSAGE:
       if (target !== undefined) deliverMessage(target, signal.data);
@@ -168,6 +190,11 @@ function handle(runtime: Runtime, signal: Signal): void {
       return;
     case SignalKind.DEMONITOR:
       target?.monitoredBy?.delete(refKey(signal.ref!));
+      return;
+    case SignalKind.NAME:
+      // The shared table is the truth; the process keeps a copy to free its name at exit.
+      if (target !== undefined) target.registeredName = runtime.names.nameOf(target.pid);
+      else runtime.names.unregisterIfOwner(signal.data as Atom, signal.to);
       return;
     case SignalKind.DOWN: {
       if (target === undefined) return;
@@ -235,7 +262,7 @@ export function terminate(runtime: Runtime, proc: Process, reason: Term, crash: 
   proc.mailbox.clear();
   proc.dictionary = undefined;
   if (proc.registeredName !== undefined) {
-    runtime.names.delete(proc.registeredName);
+    runtime.names.unregisterIfOwner(proc.registeredName, proc.pid);
     proc.registeredName = undefined;
   }
   if (proc.timersTo !== undefined) {

@@ -77,7 +77,7 @@ t.test('corrupt records are refused with a clear error, never decoded into a wro
   const bad: Array<[string, Term]> = [
     ['not a tuple', [1, 2]],
     ['a 5-tuple', tuple(0, a, b, 1, undefined)],
-    ['an unknown kind', tuple(9, a, b, 1, undefined, undefined)],
+    ['an unknown kind', tuple(10, a, b, 1, undefined, undefined)],
     ['a To that is no pid', tuple(0, a, atom('x'), 1, undefined, undefined)],
     ['a From that is no pid', tuple(0, 'x', b, 1, undefined, undefined)],
     ['a Ref that is no ref', tuple(5, a, b, undefined, 3, b)],
