@@ -231,7 +231,7 @@ export class VM {
   async whereis(name: Atom): Promise<Pid | undefined> {
     this.#check('whereis');
     if (!(name instanceof Atom)) throw new InvalidArgumentError(`vm.whereis: name must be an Atom; received ${describeValue(name)}`);
-    return this.#runtime.names.get(name)?.pid;
+    return this.#runtime.names.whereis(name);
   }
 
   /** register(Name, Pid). */
@@ -243,7 +243,7 @@ export class VM {
   /** registered(). */
   async registered(): Promise<Atom[]> {
     this.#check('registered');
-    return [...this.#runtime.names.keys()];
+    return this.#runtime.names.registered();
   }
 
   /** monitor(process, Target) from the external mailbox; the 'DOWN' arrives at vm.receive. */
