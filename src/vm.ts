@@ -12,12 +12,15 @@
  * receive on that mailbox (same pattern rules as `receive`). The external process traps exits:
  * exit signals and link exits reach it as {'EXIT', From, Reason} messages; it is never killed.
  *
- * Thread-agnostic by design: today `schedulers: 1` runs the scheduler in the calling thread; the
- * next issue moves schedulers into worker threads. So the API names code by module + function +
- * args (closures cannot cross threads), and every method that needs an answer from a scheduler
- * returns a promise even though it could answer at once today. Process code must be registered
- * (defineModule) in every scheduler thread: pass the files that define it as `modules`; the VM
- * imports them in each scheduler (today: this thread) before start() resolves.
+ * Threads: `VM.start({ schedulers: N })` (default: os.availableParallelism()) starts N
+ * scheduler worker threads (src/vm/scheduler_worker.ts); this thread keeps the embedding API
+ * and a small Runtime of its own (src/vm/thread_host.ts) that holds the external mailbox and
+ * talks to the schedulers through the mesh of rings. `{ inline: true }` instead runs one
+ * scheduler in the calling thread (no worker; closures may be spawned from here; nothing runs
+ * in parallel). The API names code by module + function + args (closures cannot cross
+ * threads), and every method that needs an answer from a scheduler returns a promise. Process
+ * code must be registered (defineModule) in every scheduler thread: pass the files that define
+ * it as `modules`; each scheduler imports them before start() resolves.
  *
  * stop(): every process ends with reason `shutdown` (no trapping, no crash reports), all timers
  * and event-loop handles are dropped so Node can exit, pending vm.receive calls reject with
@@ -26,6 +29,10 @@
  * Threads: the VM object belongs to the thread that started it. Ownership: the VM owns its
  * runtime(s). Bad input: InvalidArgumentError naming the argument (as the process API).
  */
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from './errors/index.js';
 import {
   demonitor as demonitorBif,
@@ -45,17 +52,58 @@ import type { MessageMatcher } from './process/mailbox.js';
 import { runAs, type Process } from './process/process.js';
 import type { ProcessInfoItem } from './process/process_info.js';
 import { ANY, timeoutMs, toMatcher, type ReceivePattern, type ReceiveSignatures, type Timeout } from './process/receive.js';
-import { Runtime, type RuntimeOptions } from './process/runtime.js';
-import { refKey, sendMessage } from './process/signals.js';
+import { nameAtom } from './process/module_registry.js';
+import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.js';
+import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
-import type { TimerId } from './sched/index.js';
-import { Atom, atom, Pid, Ref, tuple, type Term, type Tuple } from './term/index.js';
+import { coarseClockBuffer, type TimerId } from './sched/index.js';
+import { Atom, atom, localNode, Pid, Ref, tuple, type Term, type Tuple } from './term/index.js';
+import { ControlOp, type Control } from './vm/control.js';
+import { createShared, type WorkerInit } from './vm/shared_setup.js';
+import { ThreadHost } from './vm/thread_host.js';
 
-export interface VMOptions extends RuntimeOptions {
-  /** Scheduler threads. Only 1 (in the calling thread) until the multi-scheduler issue lands. */
+/** Schedulers one VM may start (the mesh, directory and load words are sized for it). */
+export const MAX_SCHEDULERS = 256;
+/** How long stop() waits for a scheduler to end its processes before terminating its thread. */
+const STOP_TIMEOUT_MS = 5000;
+
+function defaultLog(_level: LogLevel, text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Normalises `modules` to import specifiers: file URLs for paths, package names as they are. */
+function moduleSpecifiers(modules: unknown): string[] {
+  if (modules === undefined) return [];
+  if (!Array.isArray(modules)) {
+    throw new InvalidArgumentError(`VM.start: options.modules must be an array of paths or URLs; received ${describeValue(modules)}`);
+  }
+  return modules.map((module: unknown) => {
+    if (module instanceof URL) return module.href;
+    if (typeof module !== 'string' || module.length === 0) {
+      throw new InvalidArgumentError(`VM.start: options.modules entries must be paths or URLs; received ${describeValue(module)}`);
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module; // a URL (file:, data:, node:)
+    if (module.startsWith('.') || module.startsWith('/') || /^[a-z]:[\\/]/i.test(module)) return pathToFileURL(path.resolve(module)).href;
+    return module; // a package specifier
+  });
+}
+
+export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch' | 'afterBatch'> {
+  /** Scheduler worker threads. Default: os.availableParallelism(). */
   readonly schedulers?: number;
-  /** Files (paths or URLs) that define process modules; imported before start() resolves. */
+  /** Run one scheduler in the calling thread instead of worker threads (schedulers must be 1). */
+  readonly inline?: boolean;
+  /**
+   * Files (paths, file URLs, or package specifiers) that define process modules; every
+   * scheduler imports them before start() resolves. Relative paths are resolved from the
+   * current directory.
+   */
   readonly modules?: ReadonlyArray<string | URL>;
+  /**
+   * Node options of the scheduler workers (default: this process's `process.execArgv`, so a
+   * loader such as `--import tsx` given to node also loads `.ts` modules in the workers).
+   */
+  readonly workerExecArgv?: readonly string[];
 }
 
 interface Waiter {
@@ -69,14 +117,28 @@ interface Waiter {
 const EXTERNAL_MODULE = atom('beamjs');
 const EXTERNAL_FUN = atom('external');
 
+/** The state of a many-thread VM kept by the main thread. */
+interface Multi {
+  readonly host: ThreadHost;
+  readonly workers: Worker[];
+  readonly schedulers: number;
+  /** Pending requests to schedulers, by request id. */
+  readonly pending: Map<number, (control: Control) => void>;
+  nextRequest: number;
+  nextScheduler: number;
+  flushQueued: boolean;
+}
+
 export class VM {
   readonly #runtime: Runtime;
   readonly #external: Process;
   readonly #waiters: Waiter[] = [];
+  readonly #multi: Multi | undefined;
   #stopped = false;
 
-  private constructor(options: VMOptions) {
-    this.#runtime = new Runtime(options);
+  private constructor(runtime: Runtime, multi: Multi | undefined) {
+    this.#runtime = runtime;
+    this.#multi = multi;
     this.#external = this.#runtime.spawnExternal({ onMessage: () => this.#serveWaiters() }, EXTERNAL_MODULE, EXTERNAL_FUN);
   }
 
@@ -85,23 +147,112 @@ export class VM {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`VM.start: options must be an object; received ${describeValue(options)}`);
     }
-    const schedulers = options.schedulers ?? 1;
-    if (schedulers !== 1) {
-      throw new InvalidArgumentError(
-        `VM.start: options.schedulers must be 1 for now (one scheduler in the calling thread; worker-thread schedulers come with the multi-scheduler issue); received ${describeValue(schedulers)}`,
+    const inline = options.inline === true;
+    const schedulers = options.schedulers ?? (inline ? 1 : os.availableParallelism());
+    if (typeof schedulers !== 'number' || !Number.isSafeInteger(schedulers) || schedulers < 1 || schedulers > MAX_SCHEDULERS) {
+      throw new InvalidArgumentError(`VM.start: options.schedulers must be an integer from 1 to ${MAX_SCHEDULERS}; received ${describeValue(schedulers)}`);
+    }
+    if (inline && schedulers !== 1) {
+      throw new InvalidArgumentError(`VM.start: options.inline runs one scheduler in the calling thread, so options.schedulers must be 1; received ${schedulers}`);
+    }
+    const modules = moduleSpecifiers(options.modules);
+    if (inline) {
+      for (const module of modules) await import(module);
+      return new VM(new Runtime(options), undefined);
+    }
+    return VM.#startThreads(options, schedulers, modules);
+  }
+
+  static async #startThreads(options: VMOptions, schedulers: number, modules: string[]): Promise<VM> {
+    const logger = options.logger;
+    const shared = createShared({ schedulers, processLimit: options.processLimit });
+    const workers: Worker[] = [];
+    const ready: Array<Promise<void>> = [];
+    for (let index = 0; index < schedulers; index++) {
+      const { portsFor, ...common } = shared.init;
+      const ports = portsFor(index);
+      const init: WorkerInit = {
+        ...common,
+        ports,
+        index,
+        modules,
+        node: localNode().name,
+        clock: coarseClockBuffer(),
+        log: logger !== false,
+        ...(options.processLimit === undefined ? {} : { processLimit: options.processLimit }),
+        ...(options.longScheduleMs === undefined ? {} : { longScheduleMs: options.longScheduleMs }),
+        ...(options.batchMs === undefined ? {} : { batchMs: options.batchMs }),
+      };
+      const worker = new Worker(new URL('./vm/scheduler_worker.js', import.meta.url), {
+        workerData: init,
+        transferList: ports.filter((port): port is MessagePort => port !== undefined),
+        execArgv: [...(options.workerExecArgv ?? process.execArgv)],
+      });
+      workers.push(worker);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (message: { ready?: true; failed?: string; log?: { level: LogLevel; text: string } }) => {
+            if (message.ready === true) resolve();
+            else if (message.failed !== undefined) reject(new BeamError(ErrorCode.INVALID_ARGUMENT, `VM.start: ${message.failed}`));
+            else if (message.log !== undefined) (logger === undefined ? defaultLog : logger || undefined)?.(message.log.level, message.log.text);
+          });
+          worker.once('error', (error) => reject(error));
+          worker.once('exit', (code) => reject(new Error(`VM.start: scheduler ${index} exited with code ${code} before it was ready`)));
+        }),
       );
     }
-    const modules = options.modules ?? [];
-    if (!Array.isArray(modules)) {
-      throw new InvalidArgumentError(`VM.start: options.modules must be an array of paths or URLs; received ${describeValue(modules)}`);
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
     }
-    for (const module of modules) {
-      if (typeof module !== 'string' && !(module instanceof URL)) {
-        throw new InvalidArgumentError(`VM.start: options.modules entries must be paths or URLs; received ${describeValue(module)}`);
-      }
-      await import(module instanceof URL ? module.href : module);
-    }
-    return new VM(options);
+    const pending = new Map<number, (control: Control) => void>();
+    const host = new ThreadHost({
+      ...options,
+      index: schedulers,
+      schedulers,
+      mesh: shared.main.mesh,
+      directory: shared.main.directory,
+      names: shared.main.names,
+      loads: shared.main.loads,
+      steal: false,
+      onControl: (_from, control) => {
+        if (control.op === ControlOp.LOG) {
+          if (logger !== false) (logger ?? defaultLog)(control.level, control.text);
+        } else if ('req' in control) {
+          const resolve = pending.get(control.req);
+          if (resolve !== undefined) {
+            pending.delete(control.req);
+            resolve(control);
+          }
+        }
+      },
+    });
+    host.start();
+    return new VM(host.runtime, { host, workers, schedulers, pending, nextRequest: 1, nextScheduler: 0, flushQueued: false });
+  }
+
+  /** Publishes what this thread sent to the schedulers, once per turn of the event loop. */
+  #flushSoon(): void {
+    const multi = this.#multi;
+    if (multi === undefined || multi.flushQueued) return;
+    multi.flushQueued = true;
+    queueMicrotask(() => {
+      multi.flushQueued = false;
+      multi.host.flush();
+    });
+  }
+
+  /** Sends a request to scheduler `to` and waits for its reply. */
+  #request<R extends Control>(to: number, make: (req: number) => Control): Promise<R> {
+    const multi = this.#multi!;
+    const req = multi.nextRequest++;
+    return new Promise<R>((resolve) => {
+      multi.pending.set(req, (control) => resolve(control as R));
+      multi.host.sendControl(to, make(req));
+      this.#flushSoon();
+    });
   }
 
   /** The pid of the caller's external mailbox. */
@@ -120,7 +271,11 @@ export class VM {
 
   #as<R>(where: string, fn: () => R): R {
     this.#check(where);
-    return runAs(this.#external, fn);
+    try {
+      return runAs(this.#external, fn);
+    } finally {
+      this.#flushSoon();
+    }
   }
 
   /**
@@ -138,13 +293,61 @@ export class VM {
     if (options !== null && typeof options === 'object' && options.monitor === true) {
       throw new InvalidArgumentError('vm.spawn: use vm.spawnMonitor for a monitor (it returns the ref)');
     }
+    if (this.#multi !== undefined) return (await this.#spawnThere(module, fun, args, options)).pid;
     return spawnIn(this.#runtime, this.#external, 'vm.spawn', [module, fun, args], options).pid;
+  }
+
+  /** spawn on a scheduler thread: round robin; the pid is allocated here so links and monitors exist before the process. */
+  async #spawnThere(module: Atom | string, fun: Atom | string, args: readonly unknown[], options: SpawnOptions): Promise<{ pid: Pid; ref: Ref | undefined }> {
+    const multi = this.#multi!;
+    const moduleAtom = nameAtom(module, 'vm.spawn', 'module');
+    const funAtom = nameAtom(fun, 'vm.spawn', 'fun');
+    if (!Array.isArray(args)) throw new InvalidArgumentError(`vm.spawn: args must be an array (the argument list); received ${describeValue(args)}`);
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`vm.spawn: options must be an object; received ${describeValue(options)}`);
+    if (options.priority !== undefined && !['low', 'normal', 'high', 'max'].includes(options.priority)) {
+      throw new InvalidArgumentError(`vm.spawn: options.priority must be 'low', 'normal', 'high' or 'max'; received ${describeValue(options.priority)}`);
+    }
+    const external = this.#external;
+    const to = multi.nextScheduler;
+    multi.nextScheduler = (multi.nextScheduler + 1) % multi.schedulers;
+    // The pid is allocated here, and the external side of a link or monitor is set before the
+    // request leaves: an exit or 'DOWN' can then never arrive before the link it is for.
+    const pid = this.#runtime.cluster!.allocate();
+    const child = new Pid(this.#runtime.node, pid.id, pid.serial, this.#runtime.creation);
+    let ref: Ref | undefined;
+    if (options.link === true) (external.links ??= new Map()).set(pidKey(child), child);
+    if (options.monitor === true) {
+      ref = this.#runtime.makeRef(external);
+      (external.monitors ??= new Map()).set(refKey(ref), { ref, target: child, object: child });
+    }
+    const reply = await this.#request<Extract<Control, { op: 'spawned' }>>(to, (req) => ({
+      op: ControlOp.SPAWN,
+      req,
+      from: multi.host.index,
+      pid: child,
+      module: moduleAtom,
+      fun: funAtom,
+      args: args as Term[],
+      linkTo: options.link === true ? external.pid : undefined,
+      monitorRef: ref,
+      watcher: ref === undefined ? undefined : external.pid,
+      priority: options.priority,
+    }));
+    if (reply.pid === undefined) {
+      external.links?.delete(pidKey(child));
+      if (ref !== undefined) external.monitors?.delete(refKey(ref));
+      throw new BeamError(ErrorCode.INVALID_ARGUMENT, `vm.spawn: ${typeof reply.error === 'string' ? reply.error : 'the scheduler refused the spawn'}`);
+    }
+    return { pid: child, ref };
   }
 
   /** spawn_monitor(M, F, A) from the external mailbox: returns {Pid, Ref}; 'DOWN' arrives at vm.receive. */
   async spawnMonitor(module: Atom | string, fun: Atom | string, args: readonly unknown[] = []): Promise<Tuple<readonly [Pid, Ref]>> {
     this.#check('spawnMonitor');
-    const { pid, ref } = spawnIn(this.#runtime, this.#external, 'vm.spawnMonitor', [module, fun, args], { monitor: true });
+    const { pid, ref } =
+      this.#multi !== undefined
+        ? await this.#spawnThere(module, fun, args, { monitor: true })
+        : spawnIn(this.#runtime, this.#external, 'vm.spawnMonitor', [module, fun, args], { monitor: true });
     return tuple(pid, ref!);
   }
 
@@ -153,6 +356,7 @@ export class VM {
     this.#check('send');
     const pid = resolveDest(this.#runtime, dest, 'vm.send', 'badarg');
     if (pid !== undefined) sendMessage(this.#runtime, this.#external.pid, pid, message);
+    this.#flushSoon();
   }
 
   /**
@@ -283,6 +487,22 @@ export class VM {
 
   /** process_info(Pid[, Item | Items]) (see processInfo). */
   async processInfo(pid: Pid, item?: ProcessInfoItem | Atom | ReadonlyArray<ProcessInfoItem | Atom>): Promise<Tuple | Tuple[] | undefined> {
+    const multi = this.#multi;
+    if (multi !== undefined && pid instanceof Pid && this.#runtime.lookup(pid) === undefined) {
+      this.#check('processInfo');
+      // Validate the item here (same errors as in-thread), then ask the thread that holds the process.
+      runAs(this.#external, () => processInfoBif(this.#external.pid, item as ProcessInfoItem));
+      const where = this.#runtime.cluster!.locate(pid);
+      if (where < 0) return undefined;
+      const reply = await this.#request<Extract<Control, { op: 'info_reply' }>>(where, (req) => ({
+        op: ControlOp.INFO,
+        req,
+        from: multi.host.index,
+        pid,
+        items: (item ?? undefined) as Term,
+      }));
+      return reply.result as Tuple | Tuple[] | undefined;
+    }
     return this.#as('processInfo', () => processInfoBif(pid, item as ProcessInfoItem));
   }
 
@@ -307,13 +527,33 @@ export class VM {
 
   /** Number of live processes (the external mailbox included). */
   get processCount(): number {
-    return this.#runtime.table.count;
+    return this.#runtime.cluster !== undefined ? this.#runtime.cluster.aliveCount() : this.#runtime.table.count;
+  }
+
+  /** Scheduler threads of this VM (1 for an inline VM). */
+  get schedulers(): number {
+    return this.#multi?.schedulers ?? 1;
   }
 
   /** Stops the VM (see the header). Idempotent. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    const multi = this.#multi;
+    if (multi !== undefined) {
+      const stopped: Array<Promise<unknown>> = [];
+      for (let i = 0; i < multi.schedulers; i++) {
+        stopped.push(
+          Promise.race([
+            this.#request(i, (req) => ({ op: ControlOp.STOP, req, from: multi.host.index })),
+            new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref()),
+          ]),
+        );
+      }
+      await Promise.all(stopped);
+      multi.host.stop();
+      await Promise.all(multi.workers.map((worker) => worker.terminate()));
+    }
     this.#runtime.stop();
     const waiters = this.#waiters.splice(0);
     for (const waiter of waiters) {

@@ -75,7 +75,7 @@ async function time(fn: () => Promise<void>): Promise<number> {
 
 export default async function run(): Promise<void> {
   const erl = runErl('process_bench', 'run', [], { schedulers: 1, extraFlags: ['+P', '2000000'] });
-  const vm = await VM.start({ modules: [new URL('../../src/examples/index.js', import.meta.url)], logger: false });
+  const vm = await VM.start({ modules: [new URL('../../src/examples/index.js', import.meta.url)], logger: false, inline: true });
   const doneWith = P.tuple(DONE, P.capture('n'));
   try {
     // Ping-pong (after a warm-up run, as in erl).

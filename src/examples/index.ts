@@ -7,3 +7,4 @@ export { PING_PONG } from './ping_pong.js';
 export { RING } from './ring.js';
 export { KVS_MODULE, store, lookup } from './kvs.js';
 export { MSG_STACK_CACHE, push, pop, peek, size, stop } from './msg_stack_cache.js';
+export { FIB_BATCH, fib } from './fib_batch.js';

@@ -24,7 +24,7 @@ import { ErlangException, raiseExit } from './exception.js';
 import { lookupExport, nameAtom, type ProcessFunction } from './module_registry.js';
 import { currentProcess, REDUCTION_BUDGET, type Process } from './process.js';
 import { processInfoOf, type ProcessInfoItem } from './process_info.js';
-import type { Runtime, SpawnOptions } from './runtime.js';
+import type { Runtime, SpawnOptions, SpawnPlacement } from './runtime.js';
 import { pidKey, post, refKey, sendMessage, Signal, SignalKind } from './signals.js';
 
 export type { SpawnOptions } from './runtime.js';
@@ -120,7 +120,7 @@ export function spawnIn(
   parent: Process | undefined,
   where: string,
   spawnArgs: readonly unknown[],
-  options: SpawnOptions,
+  options: SpawnOptions & SpawnPlacement,
 ): { pid: Pid; ref: Ref | undefined } {
   checkSpawnOptions(options, where);
   const first = spawnArgs[0];

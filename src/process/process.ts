@@ -183,6 +183,12 @@ export class Process implements Schedulable {
   /** Keys of erlang timers (send_after/start_timer) addressed to this pid: cancelled at exit. */
   timersTo: Set<string> | undefined = undefined;
   external: ExternalHooks | undefined = undefined;
+  /**
+   * The process moved here from its home thread (work stealing). Every signal to it goes
+   * through its home thread, which forwards it here, so that each sender's signals keep one
+   * path and their order (src/vm/thread_host.ts).
+   */
+  guest = false;
 
   constructor(
     readonly runtime: Runtime,

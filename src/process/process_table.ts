@@ -101,6 +101,20 @@ export class ProcessTable<P extends TableEntry> {
     else this.#free.push(id);
   }
 
+  /** Takes a process out without freeing its id: it moves to another thread (migration). */
+  detach(process: P): void {
+    const id = process.pid.id;
+    if (this.#slots[id] !== process) return;
+    this.#slots[id] = undefined;
+    this.#count--;
+  }
+
+  /** Puts in a process that moved here from another thread (its id is already allocated). */
+  adopt(process: P): void {
+    this.#slots[process.pid.id] = process;
+    this.#count++;
+  }
+
   /** The live process with this pid, or undefined. O(1). */
   lookup(pid: Pid): P | undefined {
     const proc = this.#slots[pid.id];

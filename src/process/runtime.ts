@@ -56,6 +56,10 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   /** The other scheduler threads of the VM (cluster.ts); undefined for a one-thread VM. */
   readonly cluster?: Cluster;
+  /** Scheduler hooks of a thread of a many-thread VM (see SchedulerOptions). */
+  readonly beforeBatch?: () => void;
+  readonly afterBatch?: (idle: boolean) => void;
+  readonly duringBatch?: () => void;
 }
 
 /** Options of spawn_opt (Erlang's [link, monitor, {priority, P}]). */
@@ -63,6 +67,11 @@ export interface SpawnOptions {
   readonly link?: boolean;
   readonly monitor?: boolean;
   readonly priority?: Priority;
+}
+
+/** How the VM places a spawn: a pid allocated by the thread that asked (src/vm.ts). Internal. */
+export interface SpawnPlacement {
+  readonly pid?: Pid;
 }
 
 /** An erlang timer (send_after / start_timer). */
@@ -133,6 +142,9 @@ export class Runtime {
       longScheduleMs: this.#logLongScheduleMs,
       onLongSchedule: (item, ms) => this.#longSchedule(item, ms),
       onInternalError: (error) => this.#internalError(error),
+      ...(options.beforeBatch === undefined ? {} : { beforeBatch: options.beforeBatch }),
+      ...(options.afterBatch === undefined ? {} : { afterBatch: options.afterBatch }),
+      ...(options.duringBatch === undefined ? {} : { duringBatch: options.duringBatch }),
     });
   }
 
@@ -162,14 +174,16 @@ export class Runtime {
     module: Atom,
     fun: Atom,
     pinned: boolean,
-    options: SpawnOptions,
+    options: SpawnOptions & SpawnPlacement,
     parent: Process | undefined,
   ): { proc: Process; ref: Ref | undefined } {
     if (this.stopped) throw new BeamError(ErrorCode.VM_STOPPED, 'spawn: the VM is stopped');
-    const pid = this.table.allocate();
+    const given = options.pid;
+    const pid = given ?? this.table.allocate();
     const proc = new Process(this, pid, entry, args, module, fun, args.length, pinned);
     if (options.priority !== undefined) proc.priority = options.priority;
-    this.table.insert(proc);
+    if (given === undefined) this.table.insert(proc);
+    else this.table.adopt(proc);
     this.cluster?.publish(pid.id, pid.serial);
     // The child is new: no signal can be in flight to or from it, so both sides of a link or
     // monitor are set directly (what the LINK/MONITOR signals would do, without the FIFO).
@@ -250,9 +264,21 @@ export class Runtime {
   }
 
   /** cancel_timer: ms that were left, or false if the timer is unknown (fired, cancelled). */
+  /**
+   * A timer to a process of another thread is cancelled when that process is gone (as a timer
+   * to a local pid is at its exit): checked here, when the timer is read or cancelled, and when
+   * it fires (the message is then dropped, as to any dead pid).
+   */
+  #dropIfTargetGone(key: string, timer: ErlangTimer): boolean {
+    if (timer.target !== undefined || !(timer.dest instanceof Pid) || this.cluster === undefined || this.cluster.locate(timer.dest) >= 0) return false;
+    this.erlangTimers.delete(key);
+    if (timer.id !== 0) this.scheduler.cancelTimer(timer.id);
+    return true;
+  }
+
   cancelErlangTimer(key: string): number | false {
     const timer = this.erlangTimers.get(key);
-    if (timer === undefined) return false;
+    if (timer === undefined || this.#dropIfTargetGone(key, timer)) return false;
     this.erlangTimers.delete(key);
     timer.target?.timersTo?.delete(key);
     return timer.id === 0 ? false : this.scheduler.cancelTimer(timer.id);
@@ -261,7 +287,7 @@ export class Runtime {
   /** read_timer: ms left, or false. */
   readErlangTimer(key: string): number | false {
     const timer = this.erlangTimers.get(key);
-    if (timer === undefined || timer.id === 0) return false;
+    if (timer === undefined || timer.id === 0 || this.#dropIfTargetGone(key, timer)) return false;
     return this.scheduler.readTimer(timer.id);
   }
 

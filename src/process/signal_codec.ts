@@ -33,7 +33,8 @@ import { Signal, SignalKind } from './signals.js';
 /** The codec options of the VM's own transport (see src/codec/options.ts). */
 const TRANSPORT: EncodeOptions = { jsTypes: true, minorVersion: 2 };
 
-function wireTuple(signal: Signal): Tuple {
+/** The wire tuple of a signal (for a caller that wraps it in a larger record). */
+export function wireTuple(signal: Signal): Tuple {
   return tuple(signal.kind, signal.from, signal.to, signal.data, signal.ref, signal.object);
 }
 
@@ -60,6 +61,16 @@ function corrupt(what: string): BeamError {
 export function decodeSignal(view: Uint8Array, offset: number, length: number): Signal {
   const { term, end } = decodeFrom(view, offset, { jsTypes: true });
   if (end !== offset + length) throw corrupt(`the record is ${length} bytes but its term ends after ${end - offset}`);
+  return signalFromWire(term);
+}
+
+/** True when a decoded record is a signal's wire tuple (a 6-tuple whose first element is an integer). */
+export function isWireSignal(term: Term): boolean {
+  return term instanceof Tuple && term.size === 6 && typeof term.at(0) === 'number';
+}
+
+/** The signal of a decoded wire tuple; SHM_CORRUPT when it is not one. */
+export function signalFromWire(term: Term): Signal {
   if (!(term instanceof Tuple) || term.size !== 6) throw corrupt(`expected a 6-tuple {Kind, From, To, Data, Ref, Object}, got ${describeValue(term)}`);
   const [kind, from, to, data, ref, object] = term.elements as readonly [Term, Term, Term, Term, Term, Term];
   if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < SignalKind.MESSAGE || kind > SignalKind.NAME) {

@@ -66,6 +66,9 @@ export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
 
 /** One signal in flight. `data` is the message or the exit reason; `ref`/`object` for monitors. */
 export class Signal {
+  /** Set by the receiving thread when the signal came from its target's home thread (guests accept only those). */
+  viaHome = false;
+
   constructor(
     readonly kind: SignalKind,
     readonly from: Pid | undefined,
@@ -98,7 +101,7 @@ export function sendMessage(runtime: Runtime, from: Pid | undefined, to: Pid, me
   const queue = runtime.signals;
   if (!queue.draining) {
     const target = runtime.table.lookup(to);
-    if (target !== undefined) deliverMessage(target, message);
+    if (target !== undefined && !target.guest) deliverMessage(target, message);
     else if (runtime.cluster !== undefined) forwardIfElsewhere(runtime, new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
     return;
   }
@@ -160,7 +163,7 @@ export function receiveForwarded(runtime: Runtime, signal: Signal): void {
 
 function handle(runtime: Runtime, signal: Signal): void {
   const target = runtime.table.lookup(signal.to);
-  if (target === undefined && runtime.cluster !== undefined && forwardIfElsewhere(runtime, signal)) return;
+  if (runtime.cluster !== undefined && (target === undefined || (target.guest && !signal.viaHome)) && forwardIfElsewhere(runtime, signal)) return;
   switch (signal.kind) {
     case SignalKind.MESSAGE:
       if (target !== undefined) deliverMessage(target, signal.data);

@@ -75,6 +75,22 @@ export interface SchedulerOptions {
   readonly onLongSchedule?: (item: Schedulable, durationMs: number) => void;
   /** Called when a slice or a timer task throws (a bug: processes catch their own errors). */
   readonly onInternalError?: (error: unknown) => void;
+  /**
+   * Called at the start of every batch, before timers and slices (a scheduler thread drains
+   * the signals other threads sent it here).
+   */
+  readonly beforeBatch?: () => void;
+  /**
+   * Called at the end of every batch (a scheduler thread publishes what it sent to other
+   * threads here); `idle` is true when no process is runnable any more.
+   */
+  readonly afterBatch?: (idle: boolean) => void;
+  /**
+   * Called between slices about once a millisecond during a long batch (a scheduler thread
+   * drains what other threads sent and publishes what it sent, so that nothing waits for the
+   * end of the batch).
+   */
+  readonly duringBatch?: () => void;
   /** Clock for the timer wheel and slice timing (default performance.now()). */
   readonly clock?: Clock;
 }
@@ -89,6 +105,9 @@ export class Scheduler {
   #longScheduleMs: number;
   readonly #onLongSchedule: ((item: Schedulable, durationMs: number) => void) | undefined;
   readonly #onInternalError: (error: unknown) => void;
+  readonly #beforeBatch: (() => void) | undefined;
+  readonly #afterBatch: ((idle: boolean) => void) | undefined;
+  readonly #duringBatch: (() => void) | undefined;
 
   /** A setImmediate for the loop is pending. */
   #wakeScheduled = false;
@@ -133,6 +152,9 @@ export class Scheduler {
     this.#batchMs = batchMs;
     this.#longScheduleMs = longScheduleMs;
     this.#onLongSchedule = options.onLongSchedule;
+    this.#beforeBatch = options.beforeBatch;
+    this.#afterBatch = options.afterBatch;
+    this.#duringBatch = options.duringBatch;
     this.#onInternalError =
       options.onInternalError ??
       ((error: unknown) => {
@@ -182,6 +204,17 @@ export class Scheduler {
     item.queued = true;
     this.#runQueue.enqueue(item, item.priority);
     if (!this.#inBatch && !this.#wakeScheduled) this.#wake();
+  }
+
+  /**
+   * Work stealing (the owner thread answers a thief): removes up to `max` queued items that
+   * `accept` approves, newest first from the normal/low queue (run_queue.ts), and returns them
+   * no longer queued. Owner thread only.
+   */
+  takeForSteal(max: number, accept: (item: Schedulable) => boolean): Schedulable[] {
+    const taken = this.#runQueue.takeForSteal(max, (item) => accept(item));
+    for (const item of taken) item.queued = false;
+    return taken;
   }
 
   /** Sets a timer; `task.fire()` runs after `delayMs` (non-negative integer). Owner thread only. */
@@ -296,6 +329,7 @@ export class Scheduler {
         sliceStart = end;
         tick = coarse[NOW_MS]!;
         if (end >= deadline) return;
+        if (this.#duringBatch !== undefined) this.#hook(this.#duringBatch);
       }
       if (this.#stopped) return;
     }
@@ -326,6 +360,7 @@ export class Scheduler {
     const coarse = this.#coarse;
     enterBusy(coarse);
     try {
+      if (this.#beforeBatch !== undefined) this.#hook(this.#beforeBatch);
       if (this.#timers.size > 0) this.#timers.advance(this.#fire);
       if (coarse[TICKING] === 1) {
         const start = absoluteMs();
@@ -340,10 +375,20 @@ export class Scheduler {
       this.#current = undefined;
     }
     if (this.#stopped) return;
-    if (this.#runQueue.length > 0) {
-      this.#wake();
-    } else {
-      this.#armTimeout();
+    const idle = this.#runQueue.length === 0;
+    if (idle) this.#armTimeout();
+    else this.#wake();
+    if (this.#afterBatch !== undefined) {
+      const afterBatch = this.#afterBatch;
+      this.#hook(() => afterBatch(idle && this.#runQueue.length === 0));
+    }
+  }
+
+  #hook(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#onInternalError(error);
     }
   }
 }

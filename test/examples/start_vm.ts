@@ -3,7 +3,7 @@ import type { Test } from 'tap';
 import { VM } from '../../src/index.js';
 
 export async function startExamplesVM(t: Test): Promise<VM> {
-  const vm = await VM.start({ modules: [new URL('../../src/examples/index.js', import.meta.url)], logger: false });
+  const vm = await VM.start({ modules: [new URL('../../src/examples/index.js', import.meta.url)], logger: false, inline: true });
   t.teardown(() => vm.stop());
   return vm;
 }

@@ -2,7 +2,7 @@
 // process limit, and their badarg cases, as the Erlang docs of each BIF describe them.
 import t from 'tap';
 import { atom, BeamError, ErrorCode, InvalidArgumentError, P, Pid, self, send, tuple, Tuple, type Term } from '../../src/index.js';
-import { agent, call, cast, next, sameTerm, startVM } from './fixtures/harness.js';
+import { agent, call, cast, castAndAwaitExit, next, sameTerm, startVM } from './fixtures/harness.js';
 
 const A = { error: atom('error'), badarg: atom('badarg'), DOWN: atom('DOWN'), process: atom('process') };
 
@@ -27,7 +27,7 @@ t.test('self, is_process_alive and processes see the process table', async (t) =
   sameTerm(t, await call(vm, a, 'is_alive', a), true, 'alive while running');
   const all = (await call(vm, a, 'processes')) as Pid[];
   t.ok(all.some((p) => p.equals(a)) && all.some((p) => p.equals(vm.self)), 'processes() lists the agent and the external mailbox');
-  cast(vm, a, 'return');
+  await castAndAwaitExit(vm, a, 'return');
   const b = await agent(vm);
   sameTerm(t, await call(vm, b, 'is_alive', a), false, 'dead after returning');
 });
@@ -62,7 +62,10 @@ t.test('register/unregister/whereis/registered follow the badarg rules and names
   sameTerm(t, await call(vm, a, 'register', undefined), tuple(A.error, A.error, A.badarg), 'the name undefined is badarg');
   sameTerm(t, await call(vm, b, 'unregister', atom('bifs_never')), tuple(A.error, A.error, A.badarg), 'unregistering an unknown name is badarg');
   sameTerm(t, await call(vm, a, 'info', atom('registered_name')), tuple(atom('registered_name'), name), 'process_info registered_name');
+  const down = await vm.monitor(a);
   cast(vm, a, 'exit1', atom('bye'));
+  // Wait for the death: a and b may run on two schedulers, where nothing orders a's exit before b's whereis.
+  sameTerm(t, await vm.receive(P.tuple(A.DOWN, down, P.any, P.any, P.capture('reason')), 5000).then((m) => m?.reason), atom('bye'), 'the registered process died');
   sameTerm(t, await call(vm, b, 'whereis', name), undefined, 'the name is freed when the process dies');
   sameTerm(t, await call(vm, b, 'register', name), true, 'and can be taken again');
   sameTerm(t, await call(vm, b, 'unregister', name), true, 'unregister returns true');
@@ -135,7 +138,7 @@ t.test('process_info reports every documented item', async (t) => {
   const list = (await vm.processInfo(a, [atom('status'), atom('trap_exit')])) as Tuple[];
   sameTerm(t, list, [tuple(atom('status'), atom('waiting')), tuple(atom('trap_exit'), false)], 'a list of items gives a list');
   await t.rejects(vm.processInfo(a, atom('bogus')), { code: ErrorCode.INVALID_ARGUMENT, message: /item must be one of/ }, 'an unknown item is badarg');
-  cast(vm, a, 'return');
+  await castAndAwaitExit(vm, a, 'return');
   sameTerm(t, await call(vm, watcher, 'info_of', a, atom('status')), undefined, 'a dead process gives undefined');
 });
 

@@ -33,7 +33,7 @@ defineModule('shuffle_test', {
 
 /** The collector's arrival order, as "sender:n" strings; seed undefined = FIFO run queue. */
 async function arrivalOrder(seed: number | undefined): Promise<string[]> {
-  const vm = await VM.start(seed === undefined ? { logger: false } : { logger: false, shuffleSeed: seed });
+  const vm = await VM.start(seed === undefined ? { logger: false, inline: true } : { logger: false, inline: true, shuffleSeed: seed });
   try {
     await vm.spawn('shuffle_test', 'collect', [vm.self]);
     const got = await vm.receive(P.tuple(ALL, P.capture('arrivals')), 10_000);

@@ -2,7 +2,7 @@
 // Short timers only; no assertion on elapsed time.
 import t from 'tap';
 import { atom, Ref, tuple, type Pid } from '../../src/index.js';
-import { agent, call, cast, next, sameTerm, startVM } from './fixtures/harness.js';
+import { agent, call, castAndAwaitExit, next, sameTerm, startVM } from './fixtures/harness.js';
 
 t.test('send_after delivers the message; start_timer wraps it in {timeout, TRef, Msg}', async (t) => {
   const { vm } = await startVM(t);
@@ -38,8 +38,7 @@ t.test('a timer to a name looks the name up when it fires; a timer to a pid dies
   await call(vm, b, 'register', atom('timer_target'));
   sameTerm(t, await call(vm, b, 'recv', 2000), atom('by_name'), 'delivered to whoever holds the name at fire time');
   const ref = await call(vm, a, 'send_after', 60_000, b, atom('never'));
-  cast(vm, b, 'return');
-  await call(vm, a, 'sleep', 1);
+  await castAndAwaitExit(vm, b, 'return');
   sameTerm(t, await call(vm, a, 'read_timer', ref), false, 'the timer of a dead pid is cancelled');
   const [dead] = (await vm.spawnMonitor('scenario', 'returnNormally', [])).elements;
   await next(vm);

@@ -1,0 +1,518 @@
+/**
+ * ThreadHost: one thread of a many-thread VM. It owns the thread's Runtime and gives it its
+ * Cluster (src/process/cluster.ts) over the VM's shared structures:
+ *   - the process directory (pid id -> home thread, alive), shared by every thread;
+ *   - the name table, shared by every thread;
+ *   - this thread's endpoint of the scheduler mesh: rings to and from every other thread.
+ * A scheduler worker (scheduler_worker.ts) runs one host; the main thread runs one too, whose
+ * Runtime holds only the embedding API's external mailbox (src/vm.ts).
+ *
+ * Records on the mesh are ETF terms (the VM transport options): a signal's wire tuple
+ * (src/process/signal_codec.ts) or a control tuple {'$ctl', Op, ...} (control.ts), both in send
+ * order per pair of threads.
+ *
+ * The thread's rhythm (the scheduler's batch hooks):
+ *   - beforeBatch: drain the inbound rings (signals are handled, controls answered);
+ *   - afterBatch: publish the outbound rings (flush: one store and at most one wake-up per
+ *     destination for the whole batch), publish this thread's load, and when nothing is
+ *     runnable: try to steal work, then sleep on the endpoint (it spins briefly, then waits
+ *     with Atomics.waitAsync, so the event loop keeps turning: timers, sockets, promises).
+ *   A wake-up (another thread sent something) drains, and the scheduler runs what became
+ *   runnable.
+ *
+ * Routing and migration (why signals to a moved process go through its home): a pid's home is
+ * the thread that spawned it, recorded in the directory, and every signal for it is sent to its
+ * home. A process stolen by another thread (only a process that has not started yet: its state
+ * is its module, function and arguments, links, monitors, name and mailbox) leaves a forwarding
+ * entry at home; home forwards its signals in the order it receives them, and the guest accepts
+ * signals for it only from home (`Signal.viaHome`). So every sender has one path to it, and the
+ * signals of each pair keep their order across the migration (DESIGN.md), at the cost of one
+ * extra hop to a stolen process.
+ *
+ * Threads: a ThreadHost and its Runtime belong to one thread. Shared memory is touched only
+ * through the directory, name table, mesh and load words, whose files document their rules.
+ * Bad input: a record that is not a well-formed signal or control is reported to the logger
+ * as an internal error and dropped; it never stops the thread.
+ */
+import { decodeFrom, encodedSize, encodeInto } from '../codec/index.js';
+import { BeamError, ErrorCode } from '../errors/index.js';
+import { pidKey, receiveForwarded, refKey, Signal } from '../process/signals.js';
+import { isWireSignal, signalFromWire, wireTuple } from '../process/signal_codec.js';
+import type { Cluster, NameRegistry } from '../process/cluster.js';
+import { Process, ProcessStatus } from '../process/process.js';
+import { processInfoOf } from '../process/process_info.js';
+import { lookupExport } from '../process/module_registry.js';
+import { Runtime, type RuntimeOptions } from '../process/runtime.js';
+import { spawnIn } from '../process/bifs.js';
+import { atom, localNode, Pid, type Atom, type Term } from '../term/index.js';
+import { ControlOp, controlTerm, parseControl, type Control, type MigratedProcess } from './control.js';
+
+/** The codec options of the VM's own transport. */
+const TRANSPORT = { jsTypes: true, minorVersion: 2 } as const;
+
+/** One endpoint of the scheduler mesh (src/shm/scheduler_mesh.ts), as the host uses it. */
+export interface MeshPort {
+  send(to: number, write: (view: Uint8Array, offset: number, limit: number) => number): void;
+  flush(): void;
+  drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void): number;
+  sleep(timeoutMs?: number): Promise<unknown>;
+  wakeSelf(): void;
+  /** Wakes endpoint `to` if it sleeps (no-op otherwise); true when it did. */
+  wake(to: number): boolean;
+  /** True while some outbound record waits in a backlog (its ring was full): flush again soon. */
+  backlogged(): boolean;
+}
+
+/** The shared process directory (src/shm/process_directory.ts), as the host uses it. */
+export interface DirectoryPort {
+  allocate(): { readonly id: number; readonly serial: number };
+  publishAlive(id: number, serial: number, home: number): void;
+  /** The home thread of a live pid, or -1. */
+  lookup(id: number, serial: number): number;
+  release(id: number, serial: number): void;
+  alive(): Array<{ readonly id: number; readonly serial: number }>;
+  aliveCount(): number;
+}
+
+/** The shared name table (src/shm/name_table.ts), as the host uses it. */
+export interface NameTablePort {
+  register(name: string, id: number, serial: number): boolean;
+  unregister(name: string): { readonly id: number; readonly serial: number } | undefined;
+  unregisterIfOwner(name: string, id: number, serial: number): void;
+  whereis(name: string): { readonly id: number; readonly serial: number } | undefined;
+  registered(): string[];
+  clear(): void;
+}
+
+export interface ThreadHostOptions extends RuntimeOptions {
+  /** This thread's endpoint index. */
+  readonly index: number;
+  /** Endpoints that run schedulers (the main thread's endpoint is not one of them). */
+  readonly schedulers: number;
+  readonly mesh: MeshPort;
+  readonly directory: DirectoryPort;
+  readonly names: NameTablePort;
+  /** One Int32 word per scheduler: its runnable count, published after each batch. */
+  readonly loads: Int32Array;
+  /** Steal work when idle (scheduler threads). */
+  readonly steal: boolean;
+  /** Called for a control this host does not handle itself (the main thread's replies). */
+  readonly onControl?: (from: number, control: Control) => void;
+}
+
+/** At most this many processes move per steal request (the victim gives half its queue, up to this). */
+const STEAL_MAX = 64;
+/** A scheduler with this many runnable processes wakes a sleeping one to steal from it. */
+const BACKLOG_WAKE = 4;
+/** An idle thread with records in a backlog retries its flush this often (ms). */
+const BACKLOG_RETRY_MS = 1;
+/** A thief asks again only this long (ms) after a refused request. */
+const STEAL_BACKOFF_MS = 2;
+
+class SharedNames implements NameRegistry {
+  constructor(
+    readonly table: NameTablePort,
+    readonly node: Atom,
+    readonly creation: number,
+  ) {}
+
+  #pid(entry: { readonly id: number; readonly serial: number } | undefined): Pid | undefined {
+    return entry === undefined ? undefined : new Pid(this.node, entry.id, entry.serial, this.creation);
+  }
+
+  whereis(name: Atom): Pid | undefined {
+    return this.#pid(this.table.whereis(name.name));
+  }
+
+  register(name: Atom, pid: Pid): boolean {
+    return this.table.register(name.name, pid.id, pid.serial);
+  }
+
+  unregister(name: Atom): Pid | undefined {
+    return this.#pid(this.table.unregister(name.name));
+  }
+
+  unregisterIfOwner(name: Atom, pid: Pid): void {
+    this.table.unregisterIfOwner(name.name, pid.id, pid.serial);
+  }
+
+  nameOf(pid: Pid): Atom | undefined {
+    for (const name of this.table.registered()) {
+      const entry = this.table.whereis(name);
+      if (entry !== undefined && entry.id === pid.id && entry.serial === pid.serial) return atom(name);
+    }
+    return undefined;
+  }
+
+  registered(): Atom[] {
+    return this.table.registered().map((name) => atom(name));
+  }
+
+  clear(): void {
+    this.table.clear();
+  }
+}
+
+class ThreadCluster implements Cluster {
+  readonly names: NameRegistry;
+  /** Processes that moved away from this (their home) thread: id -> [serial, where]. */
+  readonly moved = new Map<number, readonly [number, number]>();
+
+  constructor(
+    readonly self: number,
+    readonly host: ThreadHost,
+    readonly directory: DirectoryPort,
+    names: NameTablePort,
+    readonly node: Atom,
+  ) {
+    this.names = new SharedNames(names, node, 0);
+  }
+
+  allocate(): { readonly id: number; readonly serial: number } {
+    return this.directory.allocate();
+  }
+
+  publish(id: number, serial: number): void {
+    this.directory.publishAlive(id, serial, this.self);
+  }
+
+  release(id: number, serial: number): void {
+    this.directory.release(id, serial);
+  }
+
+  /** The home thread of a pid (where its signals go), or -1 when it is not alive. */
+  homeOf(pid: Pid): number {
+    if (pid.node !== this.node) return -1;
+    return this.directory.lookup(pid.id, pid.serial);
+  }
+
+  locate(pid: Pid): number {
+    const home = this.homeOf(pid);
+    if (home !== this.self) return home;
+    const moved = this.moved.get(pid.id);
+    if (moved === undefined) return home;
+    if (moved[0] === pid.serial) return moved[1];
+    this.moved.delete(pid.id); // a stale entry of an earlier process with this id
+    return home;
+  }
+
+  forward(signal: Signal, endpoint: number): void {
+    this.host.sendTerm(endpoint, wireTuple(signal));
+  }
+
+  allPids(): Pid[] {
+    return this.directory.alive().map(({ id, serial }) => new Pid(this.node, id, serial, 0));
+  }
+
+  aliveCount(): number {
+    return this.directory.aliveCount();
+  }
+}
+
+export class ThreadHost {
+  readonly runtime: Runtime;
+  readonly cluster: ThreadCluster;
+  readonly index: number;
+  readonly #schedulers: number;
+  readonly #mesh: MeshPort;
+  readonly #loads: Int32Array;
+  readonly #steal: boolean;
+  readonly #onControl: ((from: number, control: Control) => void) | undefined;
+  #sleeping = false;
+  #retry: NodeJS.Timeout | undefined = undefined;
+  #stealPending = false;
+  #lastRefusal = -Infinity;
+  #stopped = false;
+
+  constructor(options: ThreadHostOptions) {
+    this.index = options.index;
+    this.#schedulers = options.schedulers;
+    this.#mesh = options.mesh;
+    this.#loads = options.loads;
+    this.#steal = options.steal;
+    this.#onControl = options.onControl;
+    this.cluster = new ThreadCluster(options.index, this, options.directory, options.names, localNode());
+    this.runtime = new Runtime({
+      ...options,
+      cluster: this.cluster,
+      beforeBatch: () => this.drain(),
+      afterBatch: (idle) => this.#afterBatch(idle),
+      duringBatch: () => {
+        this.drain();
+        this.#publishLoad();
+        this.#flushMesh();
+      },
+    });
+  }
+
+  /** Encodes a term into the ring to `endpoint` (published at the next flush). */
+  sendTerm(endpoint: number, term: Term): void {
+    this.#mesh.send(endpoint, (view, offset, limit) => {
+      const end = encodeInto(term, limit === view.length ? view : view.subarray(0, limit), offset, TRANSPORT);
+      return end < 0 ? -1 : end - offset;
+    });
+  }
+
+  /** Sends a control to another thread. */
+  sendControl(endpoint: number, control: Control): void {
+    this.sendTerm(endpoint, controlTerm(control));
+  }
+
+  /** Publishes everything sent since the last flush. */
+  flush(): void {
+    this.#flushMesh();
+  }
+
+  /**
+   * Flushes the mesh; when a ring was full and records wait in a backlog, retries every
+   * BACKLOG_RETRY_MS until the backlog is gone: the receiver makes room without telling us.
+   */
+  #flushMesh(): void {
+    this.#mesh.flush();
+    if (this.#retry === undefined && this.#mesh.backlogged() && !this.#stopped) {
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        this.#flushMesh();
+      }, BACKLOG_RETRY_MS);
+    }
+  }
+
+  /** Handles every record waiting in the inbound rings. */
+  drain(): void {
+    this.#mesh.drain((from, view, offset, length) => this.#onRecord(from, view, offset, length));
+  }
+
+  /** Starts the idle loop (call once the thread is set up). */
+  start(): void {
+    this.#sleep();
+  }
+
+  /** Stops sleeping for good (the thread is about to exit). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#mesh.wakeSelf();
+  }
+
+  #onRecord(from: number, view: Uint8Array, offset: number, length: number): void {
+    let term: Term;
+    try {
+      term = decodeFrom(view, offset, { jsTypes: true }).term;
+    } catch (error) {
+      this.#internal(new BeamError(ErrorCode.SHM_CORRUPT, `a record of ${length} bytes from thread ${from} does not decode: ${(error as Error).message}`));
+      return;
+    }
+    try {
+      if (isWireSignal(term)) {
+        const signal = signalFromWire(term);
+        if (this.cluster.homeOf(signal.to) === from) signal.viaHome = true;
+        receiveForwarded(this.runtime, signal);
+      } else {
+        this.#control(from, parseControl(term));
+      }
+    } catch (error) {
+      this.#internal(error);
+    }
+  }
+
+  #internal(error: unknown): void {
+    const logger = this.runtime.logger;
+    if (logger !== undefined) logger('error', `beamjs internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+
+  /**
+   * Publishes this scheduler's runnable count; when a backlog builds (BACKLOG_WAKE or more
+   * runnable), wakes one sleeping scheduler so that it comes to steal (the victim wakes a thief:
+   * a sleeping scheduler costs nothing until there is work to share).
+   */
+  #publishLoad(): void {
+    if (this.index >= this.#schedulers) return;
+    const load = this.runtime.scheduler.runQueueLength;
+    Atomics.store(this.#loads, this.index, load);
+    if (load < BACKLOG_WAKE) return;
+    for (let k = 1; k < this.#schedulers; k++) {
+      const other = (this.index + k) % this.#schedulers;
+      if (Atomics.load(this.#loads, other) === 0 && this.#mesh.wake(other)) return;
+    }
+  }
+
+  #afterBatch(idle: boolean): void {
+    this.#publishLoad();
+    if (idle && this.#steal) this.#tryToSteal();
+    this.#flushMesh();
+    if (idle) this.#sleep();
+  }
+
+  #sleep(): void {
+    if (this.#sleeping || this.#stopped || this.runtime.stopped) return;
+    this.#sleeping = true;
+    this.#mesh.sleep().then(
+      () => this.#woken(),
+      (error: unknown) => {
+        this.#sleeping = false;
+        this.#internal(error);
+      },
+    );
+  }
+
+  #woken(): void {
+    this.#sleeping = false;
+    if (this.#stopped || this.runtime.stopped) return;
+    this.drain();
+    this.#flushMesh();
+    // What became runnable runs in the scheduler's next batch, whose afterBatch sleeps again;
+    // with nothing runnable, sleep again now.
+    if (this.runtime.scheduler.runQueueLength === 0) {
+      if (this.#steal) this.#tryToSteal();
+      this.#flushMesh();
+      this.#sleep();
+    }
+  }
+
+  /** An idle scheduler asks the busiest one for work (one request at a time). */
+  #tryToSteal(): void {
+    if (this.#stealPending || performance.now() - this.#lastRefusal < STEAL_BACKOFF_MS) return;
+    let victim = -1;
+    let most = 1;
+    for (let i = 0; i < this.#schedulers; i++) {
+      if (i === this.index) continue;
+      const load = Atomics.load(this.#loads, i);
+      if (load > most) {
+        most = load;
+        victim = i;
+      }
+    }
+    if (victim < 0) return;
+    this.#stealPending = true;
+    this.sendControl(victim, { op: ControlOp.STEAL, from: this.index });
+  }
+
+  #control(from: number, control: Control): void {
+    switch (control.op) {
+      case ControlOp.SPAWN:
+        this.#spawnFor(from, control);
+        return;
+      case ControlOp.INFO: {
+        let result: Term;
+        try {
+          result = processInfoOf(this.runtime, control.pid, control.items) ?? undefined;
+        } catch {
+          result = undefined;
+        }
+        this.sendControl(control.from, { op: ControlOp.INFO_REPLY, req: control.req, result });
+        return;
+      }
+      case ControlOp.STOP:
+        this.runtime.stop();
+        this.sendControl(control.from, { op: ControlOp.STOPPED, req: control.req });
+        this.#flushMesh();
+        this.#stopped = true;
+        return;
+      case ControlOp.STEAL:
+        this.#giveWork(control.from);
+        return;
+      case ControlOp.MIGRATE:
+        this.#stealPending = false;
+        for (const state of control.processes) this.#adopt(from, state);
+        return;
+      case ControlOp.NO_WORK:
+        this.#stealPending = false;
+        this.#lastRefusal = performance.now();
+        return;
+      default:
+        if (this.#onControl !== undefined) this.#onControl(from, control);
+        else this.#internal(new Error(`thread ${this.index} got a control it does not handle: ${control.op}`));
+    }
+  }
+
+  #spawnFor(from: number, control: Extract<Control, { op: typeof ControlOp.SPAWN }>): void {
+    let pid: Pid | undefined;
+    let error: Term = undefined;
+    try {
+      const options = control.priority === undefined ? { pid: control.pid } : { pid: control.pid, priority: control.priority };
+      pid = spawnIn(this.runtime, undefined, 'vm.spawn', [control.module, control.fun, control.args], options).pid;
+      const proc = this.runtime.lookup(pid)!;
+      if (control.linkTo !== undefined) (proc.links ??= new Map()).set(pidKey(control.linkTo), control.linkTo);
+      if (control.monitorRef !== undefined && control.watcher !== undefined) {
+        (proc.monitoredBy ??= new Map()).set(refKey(control.monitorRef), { ref: control.monitorRef, watcher: control.watcher, object: pid });
+      }
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+      this.cluster.release(control.pid.id, control.pid.serial);
+    }
+    this.sendControl(from, { op: ControlOp.SPAWNED, req: control.req, pid, error });
+    this.#flushMesh();
+  }
+
+  /** Answers a thief: hands over up to half its queue (STEAL_MAX at most) of processes that have not started yet. */
+  #giveWork(thief: number): void {
+    const moved: MigratedProcess[] = [];
+    const runtime = this.runtime;
+    const share = Math.min(STEAL_MAX, Math.max(1, Math.floor(runtime.scheduler.runQueueLength / 2)));
+    const taken = runtime.scheduler.takeForSteal(share, (item) => item instanceof Process && isPortableUnstarted(item));
+    for (const item of taken) {
+      const proc = item as Process;
+      const state = migratedState(proc);
+      if (state === undefined) {
+        runtime.scheduler.enqueue(proc);
+        continue;
+      }
+      runtime.table.detach(proc);
+      proc.status = ProcessStatus.EXITED; // this copy is dead; the process lives on at the thief
+      this.cluster.moved.set(proc.pid.id, [proc.pid.serial, thief]);
+      moved.push(state);
+    }
+    if (moved.length === 0) this.sendControl(thief, { op: ControlOp.NO_WORK });
+    else this.sendControl(thief, { op: ControlOp.MIGRATE, processes: moved });
+    this.#flushMesh();
+  }
+
+  /** Installs a process stolen from `home` (see the header). */
+  #adopt(home: number, state: MigratedProcess): void {
+    const runtime = this.runtime;
+    let entry;
+    try {
+      entry = lookupExport(state.module, state.fun);
+    } catch {
+      entry = undefined;
+    }
+    const proc = new Process(runtime, state.pid, entry, state.args, state.module, state.fun, state.args.length, false);
+    proc.guest = true;
+    proc.priority = state.priority;
+    for (const linked of state.links) (proc.links ??= new Map()).set(pidKey(linked), linked);
+    for (const m of state.monitoredBy) (proc.monitoredBy ??= new Map()).set(refKey(m.ref), { ref: m.ref, watcher: m.watcher, object: m.object });
+    for (const message of state.messages) proc.mailbox.push(message);
+    if (state.name !== undefined) proc.registeredName = state.name;
+    runtime.table.adopt(proc);
+    void home;
+    runtime.scheduler.enqueue(proc);
+  }
+}
+
+/** A process a thief may take: spawned from an export, never run, no closure inside. */
+function isPortableUnstarted(proc: Process): boolean {
+  return !proc.pinned && proc.gen === undefined && proc.entry !== undefined && proc.external === undefined && !proc.guest && !proc.hasPendingExit && proc.status === ProcessStatus.RUNNABLE;
+}
+
+/** The state of an unstarted process as terms, or undefined when some of it is not a term. */
+function migratedState(proc: Process): MigratedProcess | undefined {
+  const state: MigratedProcess = {
+    pid: proc.pid,
+    module: proc.module,
+    fun: proc.fun,
+    args: proc.args as Term[],
+    priority: proc.priority,
+    links: [...(proc.links?.values() ?? [])],
+    monitoredBy: [...(proc.monitoredBy?.values() ?? [])].map((m) => ({ ref: m.ref, watcher: m.watcher, object: m.object })),
+    messages: proc.mailbox.toArray(),
+    name: proc.registeredName,
+  };
+  try {
+    // Arguments and messages must survive the codec (a closure or a class instance does not).
+    encodedSize(controlTerm({ op: ControlOp.MIGRATE, processes: [state] }), TRANSPORT);
+  } catch {
+    return undefined;
+  }
+  return state;
+}
+
