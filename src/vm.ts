@@ -50,7 +50,7 @@ import {
 } from './process/bifs.js';
 import type { MessageMatcher } from './process/mailbox.js';
 import { runAs, type Process } from './process/process.js';
-import type { ProcessInfoItem } from './process/process_info.js';
+import { processInfoOf, type ProcessInfoItem } from './process/process_info.js';
 import { ANY, timeoutMs, toMatcher, type ReceivePattern, type ReceiveSignatures, type Timeout } from './process/receive.js';
 import { nameAtom } from './process/module_registry.js';
 import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.js';
@@ -491,7 +491,7 @@ export class VM {
     if (multi !== undefined && pid instanceof Pid && this.#runtime.lookup(pid) === undefined) {
       this.#check('processInfo');
       // Validate the item here (same errors as in-thread), then ask the thread that holds the process.
-      runAs(this.#external, () => processInfoBif(this.#external.pid, item as ProcessInfoItem));
+      processInfoOf(this.#runtime, this.#external.pid, item);
       const where = this.#runtime.cluster!.locate(pid);
       if (where < 0) return undefined;
       const reply = await this.#request<Extract<Control, { op: 'info_reply' }>>(where, (req) => ({
@@ -503,7 +503,11 @@ export class VM {
       }));
       return reply.result as Tuple | Tuple[] | undefined;
     }
-    return this.#as('processInfo', () => processInfoBif(pid, item as ProcessInfoItem));
+    return this.#as('processInfo', () => {
+      const step = processInfoBif(pid, item as ProcessInfoItem)[Symbol.iterator]().next();
+      // Local (or dead) here: the answer is immediate.
+      return step.done === true ? step.value : undefined;
+    });
   }
 
   /** erlang:send_after(Time, Dest, Msg) from the embedding side. */

@@ -17,12 +17,13 @@
  */
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import type { Priority } from '../sched/index.js';
-import { Atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Atom, atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 import { A_DOWN, A_NOPROC, A_NORMAL } from './atoms.js';
 import { ProcessDictionary } from './dictionary.js';
 import { ErlangException, raiseExit } from './exception.js';
 import { lookupExport, nameAtom, type ProcessFunction } from './module_registry.js';
-import { currentProcess, REDUCTION_BUDGET, type Process } from './process.js';
+import { currentProcess, REDUCTION_BUDGET, type Effect, type Process } from './process.js';
+import { receive, type ProcessStep } from './receive.js';
 import { processInfoOf, type ProcessInfoItem } from './process_info.js';
 import type { Runtime, SpawnOptions, SpawnPlacement } from './runtime.js';
 import { pidKey, post, refKey, sendMessage, Signal, SignalKind } from './signals.js';
@@ -43,6 +44,15 @@ export function self(): Pid {
 /** node(): the local node's name. */
 export function node(): Atom {
   return currentProcess('node').runtime.node;
+}
+
+/**
+ * erlang:system_info(scheduler_id): the scheduler (1-based) running the calling process, as in
+ * BEAM; 1 on a one-thread VM. A process may run on another scheduler later (work stealing).
+ */
+export function schedulerId(): number {
+  const cluster = currentProcess('schedulerId').runtime.cluster;
+  return cluster === undefined ? 1 : cluster.self + 1;
 }
 
 /** make_ref(): a new reference. Also sets a receive marker (a later receive for this ref skips older messages). */
@@ -429,19 +439,47 @@ export function processFlag(flag: 'trap_exit' | 'priority', value: boolean | Pri
 }
 
 /**
- * process_info(Pid) / process_info(Pid, Item) / process_info(Pid, [Items]): Erlang's shapes:
- * a list of {Item, Value}, one {Item, Value}, or a list; undefined when Pid is dead. Items:
- * status, message_queue_len, messages, links, monitors, monitored_by, registered_name,
- * reductions, current_function, initial_call, dictionary, priority, trap_exit. An unknown item
- * is badarg.
+ * process_info(Pid) / process_info(Pid, Item) / process_info(Pid, [Items]), used with yield*:
+ *     const info = yield* processInfo(pid, 'message_queue_len');
+ * Erlang's shapes: a list of {Item, Value}, one {Item, Value}, or a list; undefined when Pid is
+ * dead. Items: status, message_queue_len, messages, links, monitors, monitored_by,
+ * registered_name, reductions, current_function, initial_call, dictionary, priority, trap_exit.
+ * An unknown item is badarg. For a process of this thread the answer is immediate; a process
+ * of another scheduler thread answers with a signal, and the caller waits for it in a
+ * ref-marked receive (OTP 21+ implements process_info of another process the same way).
  */
-export function processInfo(pid: Pid): Tuple[] | undefined;
-export function processInfo(pid: Pid, item: ProcessInfoItem | Atom): Tuple | undefined;
-export function processInfo(pid: Pid, items: ReadonlyArray<ProcessInfoItem | Atom>): Tuple[] | undefined;
-export function processInfo(pid: Pid, item?: ProcessInfoItem | Atom | ReadonlyArray<ProcessInfoItem | Atom>): Tuple | Tuple[] | undefined {
+export function processInfo(pid: Pid): ProcessStep<Tuple[] | undefined>;
+export function processInfo(pid: Pid, item: ProcessInfoItem | Atom): ProcessStep<Tuple | undefined>;
+export function processInfo(pid: Pid, items: ReadonlyArray<ProcessInfoItem | Atom>): ProcessStep<Tuple[] | undefined>;
+export function processInfo(pid: Pid, item?: ProcessInfoItem | Atom | ReadonlyArray<ProcessInfoItem | Atom>): ProcessStep<Tuple | Tuple[] | undefined> {
   const proc = currentProcess('processInfo');
   proc.budget -= 1;
-  return processInfoOf(proc.runtime, checkPid(pid, 'processInfo', proc.runtime), item);
+  const runtime = proc.runtime;
+  checkPid(pid, 'processInfo', runtime);
+  const cluster = runtime.cluster;
+  const where = cluster === undefined || runtime.lookup(pid) !== undefined ? -1 : cluster.locate(pid);
+  if (where < 0 || where === cluster!.self) return immediate(processInfoOf(runtime, pid, item));
+  processInfoOf(runtime, proc.pid, item); // the same badarg for a bad item as for a local process
+  const ref = runtime.makeRef(proc);
+  cluster!.askInfo(where, pid, (item ?? undefined) as Term, proc.pid, ref);
+  return infoReply(ref);
+}
+
+/** The step of an answer known at once. */
+function immediate<R>(value: R): ProcessStep<R> {
+  return {
+    [Symbol.iterator]: () => ({ next: () => ({ done: true as const, value }) }),
+  };
+}
+
+const A_INFO_REPLY = atom('$beamjs_info');
+
+function* infoReply(ref: Ref): Generator<Effect, Tuple | Tuple[] | undefined, unknown> {
+  const reply = yield* receive({
+    match: (m: Term) => (m instanceof Tuple && m.size === 3 && m.at(0) === A_INFO_REPLY && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref) ? { result: m.at(2) } : undefined),
+    requiredRefs: [ref],
+  });
+  return reply.result as Tuple | Tuple[] | undefined;
 }
 
 function dictionaryOf(proc: Process): ProcessDictionary {

@@ -19,7 +19,7 @@
  * Threads: a Cluster object belongs to one thread (its Runtime's); what it shares lives in
  * SharedArrayBuffers, whose rules are in the files that own them.
  */
-import type { Atom, Pid } from '../term/index.js';
+import type { Atom, Pid, Ref, Term } from '../term/index.js';
 import type { Signal } from './signals.js';
 
 /** The process-id space and the routes between the threads of one VM. */
@@ -42,6 +42,12 @@ export interface Cluster {
   allPids(): Pid[];
   /** Number of live processes of the VM, on every thread. */
   aliveCount(): number;
+  /**
+   * Asks endpoint `endpoint` for process_info(pid, items) on behalf of process `replyTo`: the
+   * answer arrives as the message {'$beamjs_info', Ref, Result} (OTP 21+ does the same: a
+   * process_info of another process is a signal and a reply).
+   */
+  askInfo(endpoint: number, pid: Pid, items: Term, replyTo: Pid, ref: Ref): void;
 }
 
 /** register/unregister/whereis/registered, atomically for every thread of a VM. */

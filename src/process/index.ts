@@ -10,6 +10,7 @@ export type { ProcessFunction, ModuleExports } from './module_registry.js';
 export {
   self,
   node,
+  schedulerId,
   makeRef,
   send,
   spawn,

@@ -8,7 +8,7 @@
  *   |-------------|-------------------------------------------------------------------|------------------------|
  *   | spawn       | Req, From, Pid, Module, Fun, Args, LinkTo, MonitorRef, Watcher, Priority | main -> a scheduler |
  *   | spawned     | Req, Pid or undefined, Error (undefined or a text)                | scheduler -> main      |
- *   | info        | Req, From, Pid, Items                                              | main -> pid's thread   |
+ *   | info        | Req, From, Pid, Items, ReplyTo, Ref (a process asking: the answer is a message to ReplyTo) | any -> pid's thread |
  *   | info_reply  | Req, Result                                                        | back                   |
  *   | stop        | Req, From                                                          | main -> each scheduler |
  *   | stopped     | Req                                                                | back                   |
@@ -71,7 +71,15 @@ export type Control =
       readonly priority: Priority | undefined;
     }
   | { readonly op: typeof ControlOp.SPAWNED; readonly req: number; readonly pid: Pid | undefined; readonly error: Term }
-  | { readonly op: typeof ControlOp.INFO; readonly req: number; readonly from: number; readonly pid: Pid; readonly items: Term }
+  | {
+      readonly op: typeof ControlOp.INFO;
+      readonly req: number;
+      readonly from: number;
+      readonly pid: Pid;
+      readonly items: Term;
+      readonly replyTo?: Pid | undefined;
+      readonly ref?: Ref | undefined;
+    }
   | { readonly op: typeof ControlOp.INFO_REPLY; readonly req: number; readonly result: Term }
   | { readonly op: typeof ControlOp.STOP; readonly req: number; readonly from: number }
   | { readonly op: typeof ControlOp.STOPPED; readonly req: number }
@@ -106,7 +114,7 @@ export function controlTerm(control: Control): Tuple {
     case ControlOp.SPAWNED:
       return tuple(CTL, op, control.req, control.pid, control.error);
     case ControlOp.INFO:
-      return tuple(CTL, op, control.req, control.from, control.pid, control.items);
+      return tuple(CTL, op, control.req, control.from, control.pid, control.items, control.replyTo, control.ref);
     case ControlOp.INFO_REPLY:
       return tuple(CTL, op, control.req, control.result);
     case ControlOp.STOP:
@@ -212,8 +220,8 @@ export function parseControl(term: Term): Control {
       arity(5);
       return { op, req: int(e[2], 'req'), pid: optional(e[3], 'pid', pid), error: e[4] };
     case ControlOp.INFO:
-      arity(6);
-      return { op, req: int(e[2], 'req'), from: int(e[3], 'from'), pid: pid(e[4], 'pid'), items: e[5] };
+      arity(8);
+      return { op, req: int(e[2], 'req'), from: int(e[3], 'from'), pid: pid(e[4], 'pid'), items: e[5], replyTo: optional(e[6], 'replyTo', pid), ref: optional(e[7], 'ref', ref) };
     case ControlOp.INFO_REPLY:
       arity(4);
       return { op, req: int(e[2], 'req'), result: e[3] };

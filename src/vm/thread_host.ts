@@ -36,7 +36,7 @@
  */
 import { decodeFrom, encodedSize, encodeInto } from '../codec/index.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
-import { pidKey, receiveForwarded, refKey, Signal } from '../process/signals.js';
+import { pidKey, receiveForwarded, refKey, sendMessage, Signal } from '../process/signals.js';
 import { isWireSignal, signalFromWire, wireTuple } from '../process/signal_codec.js';
 import type { Cluster, NameRegistry } from '../process/cluster.js';
 import { Process, ProcessStatus } from '../process/process.js';
@@ -44,7 +44,10 @@ import { processInfoOf } from '../process/process_info.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Runtime, type RuntimeOptions } from '../process/runtime.js';
 import { spawnIn } from '../process/bifs.js';
-import { atom, localNode, Pid, type Atom, type Term } from '../term/index.js';
+import { atom, localNode, Pid, tuple, type Atom, type Ref, type Term } from '../term/index.js';
+
+/** The message that answers a process's process_info of a process of another thread (bifs.ts). */
+const A_INFO_REPLY = atom('$beamjs_info');
 import { ControlOp, controlTerm, parseControl, type Control, type MigratedProcess } from './control.js';
 
 /** The codec options of the VM's own transport. */
@@ -206,6 +209,10 @@ class ThreadCluster implements Cluster {
 
   aliveCount(): number {
     return this.directory.aliveCount();
+  }
+
+  askInfo(endpoint: number, pid: Pid, items: Term, replyTo: Pid, ref: Ref): void {
+    this.host.sendControl(endpoint, { op: ControlOp.INFO, req: 0, from: this.self, pid, items, replyTo, ref });
   }
 }
 
@@ -399,7 +406,11 @@ export class ThreadHost {
         } catch {
           result = undefined;
         }
-        this.sendControl(control.from, { op: ControlOp.INFO_REPLY, req: control.req, result });
+        if (control.replyTo !== undefined && control.ref !== undefined) {
+          sendMessage(this.runtime, undefined, control.replyTo, tuple(A_INFO_REPLY, control.ref, result));
+        } else {
+          this.sendControl(control.from, { op: ControlOp.INFO_REPLY, req: control.req, result });
+        }
         return;
       }
       case ControlOp.STOP:

@@ -138,6 +138,10 @@ t.test('process_info reports every documented item', async (t) => {
   const list = (await vm.processInfo(a, [atom('status'), atom('trap_exit')])) as Tuple[];
   sameTerm(t, list, [tuple(atom('status'), atom('waiting')), tuple(atom('trap_exit'), false)], 'a list of items gives a list');
   await t.rejects(vm.processInfo(a, atom('bogus')), { code: ErrorCode.INVALID_ARGUMENT, message: /item must be one of/ }, 'an unknown item is badarg');
+  // From inside a process (the watcher and `a` are on two schedulers when the suite runs on two).
+  sameTerm(t, await call(vm, watcher, 'info_of', a, atom('message_queue_len')), tuple(atom('message_queue_len'), 2), 'another process sees the queue length');
+  sameTerm(t, await call(vm, watcher, 'info_of', a, atom('messages')), tuple(atom('messages'), [atom('m1'), tuple(atom('m2'), 2)]), 'and the messages');
+  sameTerm(t, await call(vm, watcher, 'info_of', a, atom('bogus')), tuple(A.error, A.error, A.badarg), 'an unknown item is badarg there too');
   await castAndAwaitExit(vm, a, 'return');
   sameTerm(t, await call(vm, watcher, 'info_of', a, atom('status')), undefined, 'a dead process gives undefined');
 });
