@@ -12,7 +12,7 @@
 export * from './term/index.js';
 export * from './process/index.js';
 export { VM } from './vm.js';
-export type { VMOptions } from './vm.js';
+export type { VMOptions, VMSpawnOptions } from './vm.js';
 export type { Priority } from './sched/index.js';
 export {
   BeamError,

@@ -32,6 +32,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from './errors/index.js';
 import {
@@ -117,6 +118,16 @@ interface Waiter {
 const EXTERNAL_MODULE = atom('beamjs');
 const EXTERNAL_FUN = atom('external');
 
+/** Options of vm.spawn: spawn_opt's, and where to start the process. */
+export interface VMSpawnOptions extends SpawnOptions {
+  /**
+   * The scheduler (1-based, as erlang:system_info(scheduler_id)) that starts the process;
+   * default: round robin. The process may later be stolen by another scheduler if it has not
+   * started yet when that one is idle.
+   */
+  readonly scheduler?: number;
+}
+
 /** The state of a many-thread VM kept by the main thread. */
 interface Multi {
   readonly host: ThreadHost;
@@ -134,6 +145,7 @@ export class VM {
   readonly #external: Process;
   readonly #waiters: Waiter[] = [];
   readonly #multi: Multi | undefined;
+  readonly #lastUtilization: Array<EventLoopUtilization | undefined> = [];
   #stopped = false;
 
   private constructor(runtime: Runtime, multi: Multi | undefined) {
@@ -283,7 +295,7 @@ export class VM {
    * exported function. `link` links it to the external mailbox (its exit arrives as an
    * {'EXIT', Pid, Reason} message); for a monitor use spawnMonitor.
    */
-  async spawn(module: Atom | string, fun: Atom | string, args: readonly unknown[] = [], options: SpawnOptions = {}): Promise<Pid> {
+  async spawn(module: Atom | string, fun: Atom | string, args: readonly unknown[] = [], options: VMSpawnOptions = {}): Promise<Pid> {
     this.#check('spawn');
     if (typeof module === 'function') {
       throw new InvalidArgumentError(
@@ -298,7 +310,7 @@ export class VM {
   }
 
   /** spawn on a scheduler thread: round robin; the pid is allocated here so links and monitors exist before the process. */
-  async #spawnThere(module: Atom | string, fun: Atom | string, args: readonly unknown[], options: SpawnOptions): Promise<{ pid: Pid; ref: Ref | undefined }> {
+  async #spawnThere(module: Atom | string, fun: Atom | string, args: readonly unknown[], options: VMSpawnOptions): Promise<{ pid: Pid; ref: Ref | undefined }> {
     const multi = this.#multi!;
     const moduleAtom = nameAtom(module, 'vm.spawn', 'module');
     const funAtom = nameAtom(fun, 'vm.spawn', 'fun');
@@ -308,8 +320,15 @@ export class VM {
       throw new InvalidArgumentError(`vm.spawn: options.priority must be 'low', 'normal', 'high' or 'max'; received ${describeValue(options.priority)}`);
     }
     const external = this.#external;
-    const to = multi.nextScheduler;
-    multi.nextScheduler = (multi.nextScheduler + 1) % multi.schedulers;
+    let to = multi.nextScheduler;
+    if (options.scheduler !== undefined) {
+      if (!Number.isSafeInteger(options.scheduler) || options.scheduler < 1 || options.scheduler > multi.schedulers) {
+        throw new InvalidArgumentError(`vm.spawn: options.scheduler must be an integer from 1 to ${multi.schedulers}; received ${describeValue(options.scheduler)}`);
+      }
+      to = options.scheduler - 1;
+    } else {
+      multi.nextScheduler = (multi.nextScheduler + 1) % multi.schedulers;
+    }
     // The pid is allocated here, and the external side of a link or monitor is set before the
     // request leaves: an exit or 'DOWN' can then never arrive before the link it is for.
     const pid = this.#runtime.cluster!.allocate();
@@ -532,6 +551,27 @@ export class VM {
   /** Number of live processes (the external mailbox included). */
   get processCount(): number {
     return this.#runtime.cluster !== undefined ? this.#runtime.cluster.aliveCount() : this.#runtime.table.count;
+  }
+
+  /**
+   * The share of wall time each scheduler thread was busy (its event loop utilisation: running
+   * slices, or spinning before it sleeps) since the previous call, or since start: one number
+   * from 0 to 1 per scheduler. An inline VM reports its (the calling) thread.
+   */
+  schedulerUtilization(): number[] {
+    const multi = this.#multi;
+    if (multi === undefined) {
+      const now = performance.eventLoopUtilization();
+      const share = performance.eventLoopUtilization(now, this.#lastUtilization[0]).utilization;
+      this.#lastUtilization[0] = now;
+      return [share];
+    }
+    return multi.workers.map((worker, i) => {
+      const now = worker.performance.eventLoopUtilization();
+      const previous = this.#lastUtilization[i];
+      this.#lastUtilization[i] = now;
+      return previous === undefined ? now.utilization : worker.performance.eventLoopUtilization(now, previous).utilization;
+    });
   }
 
   /** Scheduler threads of this VM (1 for an inline VM). */

@@ -21,14 +21,80 @@
  * extra marker. Using ETF (rather than a private layout) keeps one codec for every boundary,
  * and the same bytes are readable by any tool that reads ETF.
  *
+ * The message fast path. Most signals are messages between pids of the local node, and
+ * encoding two pids (with the node's name) and decoding them back costs more than a small
+ * message itself (bench/sched/multicore.ts fan-in). So a MESSAGE between local pids is a record
+ * of its own, told apart by its first byte (an ETF record always starts with 131):
+ *
+ *   | offset | bytes | field                                                   |
+ *   |-------:|------:|---------------------------------------------------------|
+ *   |      0 |     1 | LOCAL_MESSAGE (1)                                       |
+ *   |      1 |     3 | zero                                                    |
+ *   |      4 |     4 | from: pid id, little-endian u32 (0xFFFFFFFF: no sender) |
+ *   |      8 |     4 | from: pid serial                                        |
+ *   |     12 |     4 | to: pid id                                              |
+ *   |     16 |     4 | to: pid serial                                          |
+ *   |     20 |     … | the message, ETF with the VM transport options          |
+ *
+ * The pids' node is the local node and their creation 0 (a Runtime's own), so the receiver
+ * rebuilds them exactly.
+ *
  * Threads: pure functions; `encodeSignalInto` writes only between `offset` and `limit` of the
  * caller's view (a ring slot the caller owns). Bad input: a record that is not a well-formed
  * signal (a corrupt ring) throws BeamError SHM_CORRUPT naming what was wrong; never a crash.
  */
 import { decodeFrom, encodeInto, encodedSize, type EncodeOptions } from '../codec/index.js';
 import { BeamError, ErrorCode, describeValue } from '../errors/index.js';
-import { Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Pid, Ref, Tuple, tuple, type Atom, type Term } from '../term/index.js';
 import { Signal, SignalKind } from './signals.js';
+
+/** First byte of a local-message record (an ETF record starts with 131). */
+export const LOCAL_MESSAGE = 1;
+const LOCAL_HEADER_BYTES = 20;
+const NO_SENDER = 0xffffffff;
+
+function putU32(view: Uint8Array, at: number, value: number): void {
+  view[at] = value & 0xff;
+  view[at + 1] = (value >>> 8) & 0xff;
+  view[at + 2] = (value >>> 16) & 0xff;
+  view[at + 3] = (value >>> 24) & 0xff;
+}
+
+function getU32(view: Uint8Array, at: number): number {
+  return (view[at]! | (view[at + 1]! << 8) | (view[at + 2]! << 16) | (view[at + 3]! << 24)) >>> 0;
+}
+
+/** True when `signal` can travel as a local-message record. */
+export function isLocalMessage(signal: Signal, node: Atom): boolean {
+  return signal.kind === SignalKind.MESSAGE && signal.to.node === node && signal.to.creation === 0 && (signal.from === undefined || (signal.from.node === node && signal.from.creation === 0));
+}
+
+/** Writes a local-message record into `view[offset..limit)`; bytes written, or -1 when it does not fit. */
+export function encodeLocalMessageInto(signal: Signal, view: Uint8Array, offset: number, limit: number): number {
+  if (limit - offset < LOCAL_HEADER_BYTES + 1) return -1;
+  const target = limit === view.length ? view : view.subarray(0, limit);
+  const end = encodeInto(signal.data, target, offset + LOCAL_HEADER_BYTES, TRANSPORT);
+  if (end < 0) return -1;
+  view[offset] = LOCAL_MESSAGE;
+  view[offset + 1] = view[offset + 2] = view[offset + 3] = 0;
+  const from = signal.from;
+  putU32(view, offset + 4, from === undefined ? NO_SENDER : from.id);
+  putU32(view, offset + 8, from === undefined ? 0 : from.serial);
+  putU32(view, offset + 12, signal.to.id);
+  putU32(view, offset + 16, signal.to.serial);
+  return end - offset;
+}
+
+/** Decodes a local-message record (its first byte is LOCAL_MESSAGE). */
+export function decodeLocalMessage(view: Uint8Array, offset: number, length: number, node: Atom): Signal {
+  if (length < LOCAL_HEADER_BYTES + 1) throw corrupt(`a local-message record of ${length} bytes is shorter than its header`);
+  const fromId = getU32(view, offset + 4);
+  const from = fromId === NO_SENDER ? undefined : new Pid(node, fromId, getU32(view, offset + 8), 0);
+  const to = new Pid(node, getU32(view, offset + 12), getU32(view, offset + 16), 0);
+  const { term, end } = decodeFrom(view, offset + LOCAL_HEADER_BYTES, { jsTypes: true });
+  if (end !== offset + length) throw corrupt(`the record is ${length} bytes but its message ends after ${end - offset}`);
+  return new Signal(SignalKind.MESSAGE, from, to, term, undefined, undefined);
+}
 
 /** The codec options of the VM's own transport (see src/codec/options.ts). */
 const TRANSPORT: EncodeOptions = { jsTypes: true, minorVersion: 2 };

@@ -217,6 +217,17 @@ export class Scheduler {
     return taken;
   }
 
+  /**
+   * Runs a batch now if something is runnable and no batch is running (a thread woken by another
+   * thread's message runs the woken process at once instead of going round the event loop once
+   * more). Owner thread only; never re-entrant.
+   */
+  runNow(): void {
+    if (this.#inBatch || this.#stopped || this.#runQueue.length === 0) return;
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#runBatch();
+  }
+
   /** Sets a timer; `task.fire()` runs after `delayMs` (non-negative integer). Owner thread only. */
   addTimer(delayMs: number, task: TimerTask): TimerId {
     if (this.#stopped) throw new BeamError(ErrorCode.VM_STOPPED, 'Scheduler.addTimer: the scheduler is stopped');

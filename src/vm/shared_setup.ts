@@ -24,10 +24,16 @@ import {
 import { DEFAULT_PROCESS_LIMIT } from '../process/process_table.js';
 import type { DirectoryPort, MeshPort, NameTablePort } from './thread_host.js';
 
+/** A destination's records are published at least every this many sends. */
+const PUBLISH_EVERY = 64;
 /** Bytes of data in each ring between two threads. */
 const RING_BYTES = 1 << 18;
-/** Polls of the inbound rings before an idle thread sleeps. */
-const SPIN_POLLS = 200;
+/**
+ * How long (µs) an idle thread polls its inbound rings before it sleeps. Waking a sleeping
+ * thread costs tens of µs here (Atomics.waitAsync, then the event loop); a reply that comes
+ * within the spin costs a poll. Chosen with `npm run bench -- sched` (cross-scheduler ping-pong).
+ */
+const SPIN_MICROS = 50;
 
 /** What a scheduler worker receives (structured-cloneable: SharedArrayBuffers and numbers). */
 export interface WorkerInit {
@@ -66,6 +72,7 @@ class Mesh implements MeshPort {
   readonly #wake: Int32Array;
   readonly #myWake: WakeWord;
   readonly #touched = new Set<number>();
+  readonly #unpublished: number[];
   #scratch = new Uint8Array(4096);
 
   constructor(self: number, endpoints: number, rings: readonly (SharedArrayBuffer | undefined)[], wake: SharedArrayBuffer, ports: readonly (MessagePort | undefined)[]) {
@@ -74,6 +81,7 @@ class Mesh implements MeshPort {
     this.#myWake = new WakeWord(this.#wake, self);
     this.#senders = [];
     this.#receivers = [];
+    this.#unpublished = new Array<number>(endpoints).fill(0);
     for (let other = 0; other < endpoints; other++) {
       const out = rings[self * endpoints + other];
       const inbound = rings[other * endpoints + self];
@@ -86,6 +94,13 @@ class Mesh implements MeshPort {
     const sender = this.#senders[to];
     if (sender === undefined) throw new BeamError(ErrorCode.INVALID_ARGUMENT, `mesh: no ring from thread ${this.#self} to ${to}`);
     this.#touched.add(to);
+    // A slice that sends many records publishes them in batches, so the receiver drains while
+    // the sender is still running (a slice is never interrupted by the batch's own flush).
+    if (++this.#unpublished[to]! >= PUBLISH_EVERY) {
+      this.#unpublished[to] = 0;
+      sender.flush();
+      new WakeWord(this.#wake, to).wakeIfSleeping();
+    }
     const slot = sender.reserve(4096);
     if (slot !== null) {
       const written = write(slot.view, slot.offset, slot.limit);
@@ -108,6 +123,7 @@ class Mesh implements MeshPort {
   flush(): void {
     for (const to of this.#touched) {
       const sender = this.#senders[to]!;
+      this.#unpublished[to] = 0;
       sender.flush();
       new WakeWord(this.#wake, to).wakeIfSleeping();
       if (sender.backlogLength === 0) this.#touched.delete(to);
@@ -141,7 +157,10 @@ class Mesh implements MeshPort {
   }
 
   async sleep(timeoutMs = Number.POSITIVE_INFINITY): Promise<unknown> {
-    for (let i = 0; i < SPIN_POLLS; i++) if (this.#hasInbound()) return 'data';
+    const until = performance.now() + SPIN_MICROS / 1000;
+    do {
+      if (this.#hasInbound()) return 'data';
+    } while (performance.now() < until);
     this.#myWake.prepareSleep();
     if (this.#hasInbound()) {
       this.#myWake.cancelSleep();

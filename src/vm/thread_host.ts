@@ -37,7 +37,7 @@
 import { decodeFrom, encodedSize, encodeInto } from '../codec/index.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
 import { pidKey, receiveForwarded, refKey, sendMessage, Signal } from '../process/signals.js';
-import { isWireSignal, signalFromWire, wireTuple } from '../process/signal_codec.js';
+import { decodeLocalMessage, encodeLocalMessageInto, isLocalMessage, isWireSignal, LOCAL_MESSAGE, signalFromWire, wireTuple } from '../process/signal_codec.js';
 import type { Cluster, NameRegistry } from '../process/cluster.js';
 import { Process, ProcessStatus } from '../process/process.js';
 import { processInfoOf } from '../process/process_info.js';
@@ -104,7 +104,7 @@ export interface ThreadHostOptions extends RuntimeOptions {
 }
 
 /** At most this many processes move per steal request (the victim gives half its queue, up to this). */
-const STEAL_MAX = 64;
+const STEAL_MAX = 1024;
 /** A scheduler with this many runnable processes wakes a sleeping one to steal from it. */
 const BACKLOG_WAKE = 4;
 /** An idle thread with records in a backlog retries its flush this often (ms). */
@@ -200,7 +200,8 @@ class ThreadCluster implements Cluster {
   }
 
   forward(signal: Signal, endpoint: number): void {
-    this.host.sendTerm(endpoint, wireTuple(signal));
+    if (isLocalMessage(signal, this.node)) this.host.sendRecord(endpoint, (view, offset, limit) => encodeLocalMessageInto(signal, view, offset, limit));
+    else this.host.sendTerm(endpoint, wireTuple(signal));
   }
 
   allPids(): Pid[] {
@@ -226,6 +227,7 @@ export class ThreadHost {
   readonly #steal: boolean;
   readonly #onControl: ((from: number, control: Control) => void) | undefined;
   #sleeping = false;
+  #previousLoad = 0;
   #retry: NodeJS.Timeout | undefined = undefined;
   #stealPending = false;
   #lastRefusal = -Infinity;
@@ -258,6 +260,11 @@ export class ThreadHost {
       const end = encodeInto(term, limit === view.length ? view : view.subarray(0, limit), offset, TRANSPORT);
       return end < 0 ? -1 : end - offset;
     });
+  }
+
+  /** Writes one record with `write` into the ring to `endpoint` (published at the next flush). */
+  sendRecord(endpoint: number, write: (view: Uint8Array, offset: number, limit: number) => number): void {
+    this.#mesh.send(endpoint, write);
   }
 
   /** Sends a control to another thread. */
@@ -302,6 +309,16 @@ export class ThreadHost {
   }
 
   #onRecord(from: number, view: Uint8Array, offset: number, length: number): void {
+    if (length > 0 && view[offset] === LOCAL_MESSAGE) {
+      try {
+        const signal = decodeLocalMessage(view, offset, length, this.cluster.node);
+        if (this.cluster.homeOf(signal.to) === from) signal.viaHome = true;
+        receiveForwarded(this.runtime, signal);
+      } catch (error) {
+        this.#internal(error);
+      }
+      return;
+    }
     let term: Term;
     try {
       term = decodeFrom(view, offset, { jsTypes: true }).term;
@@ -336,7 +353,12 @@ export class ThreadHost {
     if (this.index >= this.#schedulers) return;
     const load = this.runtime.scheduler.runQueueLength;
     Atomics.store(this.#loads, this.index, load);
-    if (load < BACKLOG_WAKE) return;
+    // Only a backlog that lasts (two publications in a row, a millisecond or more apart) wakes
+    // a thief: a burst that this scheduler clears at once (a ring being built: every new process
+    // runs for a moment and waits) is cheaper kept here than spread over threads.
+    const lasting = load >= BACKLOG_WAKE && this.#previousLoad >= BACKLOG_WAKE;
+    this.#previousLoad = load;
+    if (!lasting) return;
     for (let k = 1; k < this.#schedulers; k++) {
       const other = (this.index + k) % this.#schedulers;
       if (Atomics.load(this.#loads, other) === 0 && this.#mesh.wake(other)) return;
@@ -345,6 +367,7 @@ export class ThreadHost {
 
   #afterBatch(idle: boolean): void {
     this.#publishLoad();
+    if (idle) this.#previousLoad = 0; // a backlog "lasts" only within one busy stretch
     if (idle && this.#steal) this.#tryToSteal();
     this.#flushMesh();
     if (idle) this.#sleep();
@@ -367,9 +390,10 @@ export class ThreadHost {
     if (this.#stopped || this.runtime.stopped) return;
     this.drain();
     this.#flushMesh();
-    // What became runnable runs in the scheduler's next batch, whose afterBatch sleeps again;
-    // with nothing runnable, sleep again now.
-    if (this.runtime.scheduler.runQueueLength === 0) {
+    // What became runnable runs now (its batch's afterBatch sleeps again); with nothing
+    // runnable, sleep again now.
+    this.runtime.scheduler.runNow();
+    if (this.runtime.scheduler.runQueueLength === 0 && !this.#sleeping) {
       if (this.#steal) this.#tryToSteal();
       this.#flushMesh();
       this.#sleep();
