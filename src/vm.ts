@@ -59,6 +59,9 @@ import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
 import { coarseClockBuffer, type TimerId } from './sched/index.js';
 import { Atom, atom, localNode, Pid, Ref, tuple, type Term, type Tuple } from './term/index.js';
+import { DirtyPool } from './dirty/dirty_pool.js';
+import { A_DIRTY_REPLY, type DirtyRequest } from './process/dirty_call.js';
+import { caught } from './process/exception.js';
 import { ControlOp, type Control } from './vm/control.js';
 import { createShared, type WorkerInit } from './vm/shared_setup.js';
 import { ThreadHost } from './vm/thread_host.js';
@@ -105,6 +108,8 @@ export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch
    * loader such as `--import tsx` given to node also loads `.ts` modules in the workers).
    */
   readonly workerExecArgv?: readonly string[];
+  /** Threads of the dirty pool (src/dirty; started at the first dirty call). Default: os.availableParallelism(). */
+  readonly dirtyThreads?: number;
 }
 
 interface Waiter {
@@ -145,12 +150,15 @@ export class VM {
   readonly #external: Process;
   readonly #waiters: Waiter[] = [];
   readonly #multi: Multi | undefined;
+  readonly #dirty: DirtyPool;
   readonly #lastUtilization: Array<EventLoopUtilization | undefined> = [];
   #stopped = false;
 
-  private constructor(runtime: Runtime, multi: Multi | undefined) {
+  private constructor(runtime: Runtime, multi: Multi | undefined, dirty: DirtyPool) {
     this.#runtime = runtime;
     this.#multi = multi;
+    this.#dirty = dirty;
+    runtime.dirty = (request) => this.#runDirty(request);
     this.#external = this.#runtime.spawnExternal({ onMessage: () => this.#serveWaiters() }, EXTERNAL_MODULE, EXTERNAL_FUN);
   }
 
@@ -168,14 +176,19 @@ export class VM {
       throw new InvalidArgumentError(`VM.start: options.inline runs one scheduler in the calling thread, so options.schedulers must be 1; received ${schedulers}`);
     }
     const modules = moduleSpecifiers(options.modules);
+    const dirty = new DirtyPool({
+      modules,
+      ...(options.dirtyThreads === undefined ? {} : { threads: options.dirtyThreads }),
+      ...(options.workerExecArgv === undefined ? {} : { execArgv: options.workerExecArgv }),
+    });
     if (inline) {
       for (const module of modules) await import(module);
-      return new VM(new Runtime(options), undefined);
+      return new VM(new Runtime(options), undefined, dirty);
     }
-    return VM.#startThreads(options, schedulers, modules);
+    return VM.#startThreads(options, schedulers, modules, dirty);
   }
 
-  static async #startThreads(options: VMOptions, schedulers: number, modules: string[]): Promise<VM> {
+  static async #startThreads(options: VMOptions, schedulers: number, modules: string[], dirty: DirtyPool): Promise<VM> {
     const logger = options.logger;
     const shared = createShared({ schedulers, processLimit: options.processLimit });
     const workers: Worker[] = [];
@@ -220,6 +233,7 @@ export class VM {
       throw error;
     }
     const pending = new Map<number, (control: Control) => void>();
+    let vm: VM | undefined;
     const host = new ThreadHost({
       ...options,
       index: schedulers,
@@ -232,6 +246,8 @@ export class VM {
       onControl: (_from, control) => {
         if (control.op === ControlOp.LOG) {
           if (logger !== false) (logger ?? defaultLog)(control.level, control.text);
+        } else if (control.op === ControlOp.DIRTY) {
+          vm?.runDirtyFor(control);
         } else if ('req' in control) {
           const resolve = pending.get(control.req);
           if (resolve !== undefined) {
@@ -242,7 +258,25 @@ export class VM {
       },
     });
     host.start();
-    return new VM(host.runtime, { host, workers, schedulers, pending, nextRequest: 1, nextScheduler: 0, flushQueued: false });
+    vm = new VM(host.runtime, { host, workers, schedulers, pending, nextRequest: 1, nextScheduler: 0, flushQueued: false }, dirty);
+    return vm;
+  }
+
+  /** @internal A scheduler thread's dirty request (runs it, answers the process with a message). */
+  runDirtyFor(request: DirtyRequest): void {
+    this.#runDirty(request);
+  }
+
+  /** Runs a dirty call on the pool; the outcome goes to the calling process as a message. */
+  #runDirty(request: DirtyRequest): void {
+    const answer = (outcome: Term): void => {
+      if (this.#stopped) return;
+      sendMessage(this.#runtime, undefined, request.replyTo, tuple(A_DIRTY_REPLY, request.ref, outcome));
+      this.#flushSoon();
+    };
+    this.#dirty.run(request.module, request.fun, request.args).then(answer, (error: unknown) => {
+      answer(tuple(atom('error'), caught(error).reason));
+    });
   }
 
   /** Publishes what this thread sent to the schedulers, once per turn of the event loop. */
@@ -599,6 +633,7 @@ export class VM {
       await Promise.all(multi.workers.map((worker) => worker.terminate()));
     }
     this.#runtime.stop();
+    await this.#dirty.close();
     const waiters = this.#waiters.splice(0);
     for (const waiter of waiters) {
       waiter.done = true;

@@ -47,3 +47,5 @@ export type { ProcessInfoItem } from './process_info.js';
 export type { Logger, LogLevel } from './runtime.js';
 export { REDUCTION_BUDGET } from './process.js';
 export { DEFAULT_PROCESS_LIMIT } from './process_table.js';
+export { dirtyCall } from './dirty_call.js';
+export type { DirtyRequest } from './dirty_call.js';

@@ -30,6 +30,7 @@ import { adoptRef, format, localNode, Pid, tuple, type Atom, type Ref, type Term
 import { A_APPLY, A_ERLANG, A_IN, A_LONG_SCHEDULE, A_MONITOR, A_OUT, A_SHUTDOWN, A_TIMEOUT, A_UNDEF } from './atoms.js';
 import { caught, ErlangException, exitReasonOf, isReportedClass, stackOf, type Caught } from './exception.js';
 import { LocalNames, type Cluster, type NameRegistry } from './cluster.js';
+import type { DirtyRequest } from './dirty_call.js';
 import type { ProcessFunction } from './module_registry.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
 import { DEFAULT_PROCESS_LIMIT, ProcessTable } from './process_table.js';
@@ -56,6 +57,8 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   /** The other scheduler threads of the VM (cluster.ts); undefined for a one-thread VM. */
   readonly cluster?: Cluster;
+  /** Runs dirty calls (src/process/dirty_call.ts); set by the VM. */
+  readonly dirty?: (request: DirtyRequest) => void;
   /** Scheduler hooks of a thread of a many-thread VM (see SchedulerOptions). */
   readonly beforeBatch?: () => void;
   readonly afterBatch?: (idle: boolean) => void;
@@ -119,6 +122,8 @@ export class Runtime {
   /** erlang:system_monitor settings, or undefined. */
   systemMonitor: { readonly pid: Pid; readonly longScheduleMs: number } | undefined;
   stopped = false;
+  /** Where dirty calls go (the VM sets it; see dirty_call.ts). */
+  dirty: ((request: DirtyRequest) => void) | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -131,6 +136,7 @@ export class Runtime {
     this.logger = logger === false ? undefined : (logger ?? defaultLogger);
     this.node = localNode();
     this.cluster = options.cluster;
+    this.dirty = options.dirty;
     this.names = options.cluster?.names ?? new LocalNames();
     const ids = options.cluster === undefined ? undefined : { allocate: () => options.cluster!.allocate(), release: (id: number, serial: number) => options.cluster!.release(id, serial) };
     this.table = new ProcessTable<Process>(this.node, this.creation, options.processLimit ?? DEFAULT_PROCESS_LIMIT, ids);

@@ -16,6 +16,7 @@
  *   | migrate     | [Process state...] (see MigratedProcess)                          | victim -> thief        |
  *   | no_work     | (none)                                                             | victim -> thief        |
  *   | log         | Level, Text (crash reports, warnings; after the signals sent before) | scheduler -> main    |
+ *   | dirty       | Module, Fun (texts), Args, ReplyTo, Ref (a dirty call; the answer is a message) | scheduler -> main |
  *
  * Absent fields are the atom undefined (JS undefined). A process state is the tuple
  * {Pid, Module, Fun, Args, Priority, Links, MonitoredBy, Messages, Name}, MonitoredBy a list of
@@ -39,6 +40,7 @@ export const ControlOp = {
   MIGRATE: 'migrate',
   NO_WORK: 'no_work',
   LOG: 'log',
+  DIRTY: 'dirty',
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 
@@ -86,7 +88,8 @@ export type Control =
   | { readonly op: typeof ControlOp.STEAL; readonly from: number }
   | { readonly op: typeof ControlOp.MIGRATE; readonly processes: readonly MigratedProcess[] }
   | { readonly op: typeof ControlOp.NO_WORK }
-  | { readonly op: typeof ControlOp.LOG; readonly level: 'error' | 'warning' | 'info'; readonly text: string };
+  | { readonly op: typeof ControlOp.LOG; readonly level: 'error' | 'warning' | 'info'; readonly text: string }
+  | { readonly op: typeof ControlOp.DIRTY; readonly module: string; readonly fun: string; readonly args: readonly Term[]; readonly replyTo: Pid; readonly ref: Ref };
 
 const CTL = atom('$ctl');
 const PRIORITIES: readonly string[] = ['low', 'normal', 'high', 'max'];
@@ -129,6 +132,8 @@ export function controlTerm(control: Control): Tuple {
       return tuple(CTL, op);
     case ControlOp.LOG:
       return tuple(CTL, op, atom(control.level), control.text);
+    case ControlOp.DIRTY:
+      return tuple(CTL, op, control.module, control.fun, control.args as Term[], control.replyTo, control.ref);
   }
 }
 
@@ -247,6 +252,10 @@ export function parseControl(term: Term): Control {
       if (typeof e[3] !== 'string') throw corrupt(`text must be a string, got ${describeValue(e[3])}`);
       return { op, level, text: e[3] };
     }
+    case ControlOp.DIRTY:
+      arity(7);
+      if (typeof e[2] !== 'string' || typeof e[3] !== 'string') throw corrupt(`dirty: module and function must be texts, got ${describeValue(e[2])}, ${describeValue(e[3])}`);
+      return { op, module: e[2], fun: e[3], args: list(e[4], 'args'), replyTo: pid(e[5], 'replyTo'), ref: ref(e[6], 'ref') };
     default:
       throw corrupt(`unknown op '${op}'`);
   }

@@ -48,6 +48,8 @@ async function main(): Promise<void> {
     ...(init.longScheduleMs === undefined ? {} : { longScheduleMs: init.longScheduleMs }),
     ...(init.batchMs === undefined ? {} : { batchMs: init.batchMs }),
     logger: init.log ? log : false,
+    // Dirty calls go to the pool of the main thread (one pool for every scheduler, as in BEAM).
+    dirty: (request) => host?.sendControl(init.schedulers, { op: ControlOp.DIRTY, ...request }),
   });
   host.start();
   // A pending Atomics.waitAsync does not keep a thread alive: this listener does, until the
