@@ -27,7 +27,8 @@
  *
  * Threads: producer thread only; not thread-safe (one sender per RingProducer).
  * Ownership: `send` copies the caller's bytes (the caller may reuse them at once); the backlog
- * owns its copies until they are written to the ring or transferred out of band.
+ * owns its copies (inline records packed into 256 KiB chunks, see Chunk; an out-of-band record
+ * as its own buffer) until they are written to the ring or transferred out of band.
  * Bad input: a record above the inline limit with no side channel throws BeamError SYSTEM_LIMIT
  * (synchronously, from `send`); bad options throw InvalidArgumentError.
  */
@@ -44,16 +45,50 @@ export interface RingSenderOptions {
   maxInlineBytes?: number;
 }
 
-/** Backlog entries are compacted away once this many have been drained from its front. */
-const BACKLOG_COMPACT_AT = 1024;
+/** Bytes of one backlog chunk (a record larger than this gets a chunk of its own size). */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * A run of inline records packed into one buffer: [u32 length][payload] each, 4-byte aligned.
+ * The backlog keeps records this way rather than one Uint8Array each: a sender that outruns its
+ * receiver can spill hundreds of thousands of small records, and an object per record made the
+ * garbage collector the main cost of a fan-in (bench/sched/multicore.ts).
+ */
+class Chunk {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Where the next record is appended / read. */
+  write = 0;
+  read = 0;
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  room(length: number): boolean {
+    return this.write + 4 + length <= this.bytes.length;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.view.setUint32(this.write, bytes.length, true);
+    this.bytes.set(bytes, this.write + 4);
+    this.write = (this.write + 4 + bytes.length + 3) & ~3;
+  }
+}
+
+/** A backlog entry: packed inline records, or one record that goes out of band (its own copy). */
+type BacklogEntry = Chunk | Uint8Array;
 
 export class RingSender {
   readonly producer: RingProducer;
   readonly maxInlineBytes: number;
   private readonly port: MessagePort | undefined;
-  /** Records waiting, oldest first, from index `backlogStart` (no Array.shift on the hot path). */
-  private backlog: Uint8Array[] = [];
+  /** Entries waiting, oldest first, from index `backlogStart` (no Array.shift on the hot path). */
+  private backlog: BacklogEntry[] = [];
   private backlogStart = 0;
+  /** Records waiting in the backlog. */
+  private waiting = 0;
   private outOfBandSeq = 0;
   /** Records that went through the backlog (stats). */
   backlogged = 0;
@@ -74,7 +109,7 @@ export class RingSender {
 
   /** Records waiting in the backlog. */
   get backlogLength(): number {
-    return this.backlog.length - this.backlogStart;
+    return this.waiting;
   }
 
   /**
@@ -83,7 +118,7 @@ export class RingSender {
    * ring is full. After a null, encode elsewhere and `send` the bytes.
    */
   reserve(maxBytes: number): RingSlot | null {
-    if (this.backlogStart !== this.backlog.length && !this.pump()) return null;
+    if (this.waiting !== 0 && !this.pump()) return null;
     if (maxBytes > this.maxInlineBytes) return null;
     return this.producer.reserve(maxBytes);
   }
@@ -95,17 +130,25 @@ export class RingSender {
 
   /** Sends a copy of `bytes` as one record: into the ring, or the backlog, or out of band. */
   send(bytes: Uint8Array): void {
-    const backlogEmpty = this.backlogStart === this.backlog.length;
-    let copy: Uint8Array | undefined;
+    const backlogEmpty = this.waiting === 0;
     if (bytes.length <= this.maxInlineBytes) {
       if (backlogEmpty && this.producer.tryWrite(bytes)) return;
+      const last = this.backlog.length > this.backlogStart ? this.backlog[this.backlog.length - 1] : undefined;
+      if (last instanceof Chunk && last.room(bytes.length)) {
+        last.append(bytes);
+      } else {
+        const chunk = new Chunk(Math.max(CHUNK_BYTES, bytes.length + 8));
+        chunk.append(bytes);
+        this.backlog.push(chunk);
+      }
     } else {
       this.checkOutOfBand(bytes.length);
       // slice() copies into a fresh, exactly-sized ArrayBuffer that can be transferred.
-      copy = bytes.slice();
+      const copy = bytes.slice();
       if (backlogEmpty && this.trySendOutOfBand(copy)) return;
+      this.backlog.push(copy);
     }
-    this.backlog.push(copy ?? bytes.slice());
+    this.waiting++;
     this.backlogged++;
   }
 
@@ -115,8 +158,18 @@ export class RingSender {
     let start = this.backlogStart;
     while (start < backlog.length) {
       const entry = backlog[start]!;
-      const ok = entry.length <= this.maxInlineBytes ? this.producer.tryWrite(entry) : this.trySendOutOfBand(entry);
-      if (!ok) break;
+      if (entry instanceof Chunk) {
+        while (entry.read < entry.write) {
+          const length = entry.view.getUint32(entry.read, true);
+          if (!this.producer.tryWrite(entry.bytes, entry.read + 4, length)) break;
+          entry.read = (entry.read + 4 + length + 3) & ~3;
+          this.waiting--;
+        }
+        if (entry.read < entry.write) break;
+      } else {
+        if (!this.trySendOutOfBand(entry)) break;
+        this.waiting--;
+      }
       backlog[start++] = EMPTY;
     }
     if (start === backlog.length) {
@@ -124,7 +177,7 @@ export class RingSender {
       this.backlogStart = 0;
       return true;
     }
-    if (start >= BACKLOG_COMPACT_AT && start * 2 >= backlog.length) {
+    if (start >= 64 && start * 2 >= backlog.length) {
       this.backlog = backlog.slice(start);
       start = 0;
     }
@@ -134,7 +187,7 @@ export class RingSender {
 
   /** Drains what the backlog can into the ring, then publishes the ring's tail (and wakes the consumer if it sleeps). */
   flush(): void {
-    if (this.backlogStart !== this.backlog.length) this.pump();
+    if (this.waiting !== 0) this.pump();
     this.producer.flush();
   }
 

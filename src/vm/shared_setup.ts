@@ -134,12 +134,14 @@ class Mesh implements MeshPort {
     return this.#touched.size > 0;
   }
 
-  drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void): number {
+  drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void, max = Number.POSITIVE_INFINITY): number {
     let count = 0;
     for (let from = 0; from < this.#receivers.length; from++) {
       const receiver = this.#receivers[from];
       if (receiver === undefined) continue;
-      for (let record = receiver.read(); record !== null; record = receiver.read()) {
+      // At most `max` per ring and call: the rest waits in the ring (compact bytes), not in a
+      // mailbox (objects), when senders outrun this thread.
+      for (let record = receiver.read(), taken = 0; record !== null && taken < max; record = ++taken < max ? receiver.read() : null) {
         try {
           handler(from, record.view, record.offset, record.length);
         } finally {

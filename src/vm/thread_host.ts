@@ -57,7 +57,7 @@ const TRANSPORT = { jsTypes: true, minorVersion: 2 } as const;
 export interface MeshPort {
   send(to: number, write: (view: Uint8Array, offset: number, limit: number) => number): void;
   flush(): void;
-  drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void): number;
+  drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void, max?: number): number;
   sleep(timeoutMs?: number): Promise<unknown>;
   wakeSelf(): void;
   /** Wakes endpoint `to` if it sleeps (no-op otherwise); true when it did. */
@@ -107,6 +107,8 @@ export interface ThreadHostOptions extends RuntimeOptions {
 const STEAL_MAX = 1024;
 /** A scheduler with this many runnable processes wakes a sleeping one to steal from it. */
 const BACKLOG_WAKE = 4;
+/** Records taken from one inbound ring per drain (the rest waits there, compact, until the next). */
+const DRAIN_MAX = 4096;
 /** An idle thread with records in a backlog retries its flush this often (ms). */
 const BACKLOG_RETRY_MS = 1;
 /** A thief asks again only this long (ms) after a refused request. */
@@ -293,7 +295,7 @@ export class ThreadHost {
 
   /** Handles every record waiting in the inbound rings. */
   drain(): void {
-    this.#mesh.drain((from, view, offset, length) => this.#onRecord(from, view, offset, length));
+    this.#mesh.drain((from, view, offset, length) => this.#onRecord(from, view, offset, length), DRAIN_MAX);
   }
 
   /** Starts the idle loop (call once the thread is set up). */
