@@ -8,6 +8,9 @@
  * - ring_sender.ts / ring_receiver.ts: the ring as the scheduler uses it: in-order backlog for
  *   a full ring, out-of-band transfer for records larger than the ring.
  * - out_of_band.ts: the marker record and side-channel message of an out-of-band record.
+ * - scheduler_mesh.ts: a ring per ordered pair of a VM's threads, batching, sleep and wake-up.
+ * - process_directory.ts: pid id -> home thread and liveness, and the pid allocator.
+ * - name_table.ts: registered names, atomic across threads.
  */
 export {
   CACHE_LINE_BYTES,
@@ -37,3 +40,7 @@ export { RingReceiver } from './ring_receiver.js';
 export type { RingReceiverOptions } from './ring_receiver.js';
 export { MARKER_BYTES, MAX_OUT_OF_BAND_BYTES } from './out_of_band.js';
 export type { OutOfBandMessage } from './out_of_band.js';
+export { SchedulerMesh, createMeshBuffers, meshRingBytes } from './scheduler_mesh.js';
+export type { MeshBuffers } from './scheduler_mesh.js';
+export { ProcessDirectory, directoryByteLength, MAX_DIRECTORY_CAPACITY } from './process_directory.js';
+export { NameTable, DEFAULT_NAME_CAPACITY } from './name_table.js';

@@ -84,6 +84,7 @@ export interface NameTablePort {
   unregisterIfOwner(name: string, id: number, serial: number): void;
   whereis(name: string): { readonly id: number; readonly serial: number } | undefined;
   registered(): string[];
+  entries(): Array<{ readonly name: string; readonly id: number; readonly serial: number }>;
   clear(): void;
 }
 
@@ -142,10 +143,7 @@ class SharedNames implements NameRegistry {
   }
 
   nameOf(pid: Pid): Atom | undefined {
-    for (const name of this.table.registered()) {
-      const entry = this.table.whereis(name);
-      if (entry !== undefined && entry.id === pid.id && entry.serial === pid.serial) return atom(name);
-    }
+    for (const entry of this.table.entries()) if (entry.id === pid.id && entry.serial === pid.serial) return atom(entry.name);
     return undefined;
   }
 
