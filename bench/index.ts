@@ -21,7 +21,8 @@ function findBenchmarks(dir: string): string[] {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) {
-      if (entry !== 'erl' && entry !== 'results') found.push(...findBenchmarks(path));
+      // erl: the BEAM twins; results: output; support: files benchmarks load (piscina workers).
+      if (entry !== 'erl' && entry !== 'results' && entry !== 'support') found.push(...findBenchmarks(path));
     } else if (entry.endsWith('.js') && dir !== here) {
       found.push(path);
     }

@@ -109,7 +109,7 @@ export default async function run(): Promise<void> {
   report('multicore.fib_os_ceiling', ceiling, 'x');
   report('multicore.fib_share_of_ceiling', speedup / ceiling, 'ratio');
 
-  const pool = new Piscina({ filename: fileURLToPath(new URL('./fib_task.js', import.meta.url)), maxThreads: cores, minThreads: cores, execArgv: [] });
+  const pool = new Piscina({ filename: fileURLToPath(new URL('../support/fib_task.js', import.meta.url)), maxThreads: cores, minThreads: cores, execArgv: [] });
   const batch = async (): Promise<void> => {
     const results = await Promise.all(Array.from({ length: TASKS }, () => pool.run(FIB_N) as Promise<number>));
     check(results.reduce((a, b) => a + b, 0) === TASKS * fib(FIB_N), 'piscina sum');
