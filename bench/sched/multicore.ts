@@ -9,9 +9,10 @@
  *                               two separate OS processes get on the same work (the hardware
  *                               ceiling), beamjs's share of it; the same tasks on piscina alone
  *                               and on the main thread alone
- *   multicore.ring_ceiling      32-byte messages/s through one of our rings between two threads
- *                               without the VM (bench/shm/ring.ts measures it in more ways)
  *
+ * The raw ceiling of the transport without the VM (records/s through one ring between two
+ * threads, batched and not, and round-trip latencies) is bench/shm/ring.ts (`npm run bench --
+ * shm`), so the VM's overhead over its transport can be read side by side.
  * Each workload checks its own count. Placement uses vm.spawn's `scheduler` option.
  */
 import { execFileSync } from 'node:child_process';
