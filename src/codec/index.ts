@@ -147,24 +147,27 @@ export function encodedSize(term: Term, options?: EncodeOptions): number {
 }
 
 /**
- * Encodes `term` (with the 131 byte) straight into `target[offset..]`; returns the end
- * offset, or -1 when it does not fit. Bytes at or past `target.length` are never
- * written; bytes between `offset` and `target.length` may have been written even when
- * -1 is returned. No compression (the option is ignored). `target` may be a view of a
- * SharedArrayBuffer: the caller owns the region for the duration of the call.
+ * Encodes `term` (with the 131 byte) straight into `target[offset..limit)` (`limit`
+ * defaults to `target.length`); returns the end offset, or -1 when it does not fit. Bytes at
+ * or past `limit` are never written; bytes between `offset` and `limit` may have been written
+ * even when -1 is returned. No compression (the option is ignored). `target` may be a view of
+ * a SharedArrayBuffer: the caller owns the region for the duration of the call.
  */
-export function encodeInto(term: Term, target: Uint8Array, offset: number, options?: EncodeOptions): number {
+export function encodeInto(term: Term, target: Uint8Array, offset: number, options?: EncodeOptions, limit: number = target.length): number {
   if (!(target instanceof Uint8Array)) {
     throw new InvalidArgumentError(`target must be a Uint8Array; received ${describeValue(target)}`);
   }
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > target.length) {
     throw new InvalidArgumentError(`offset must be an integer in 0..target.length (${target.length}); received ${describeValue(offset)}`);
   }
+  if (!Number.isSafeInteger(limit) || limit < offset || limit > target.length) {
+    throw new InvalidArgumentError(`limit must be an integer in offset..target.length (${offset}..${target.length}); received ${describeValue(limit)}`);
+  }
   const settings = encodeSettings(options);
-  if (offset >= target.length) return -1;
+  if (offset >= limit) return -1;
   const w = takeWriter();
   try {
-    w.reset(target, offset, target.length, false, settings);
+    w.reset(target, offset, limit, false, settings);
     target[offset] = VERSION;
     w.pos = offset + 1;
     w.term(term);

@@ -72,8 +72,7 @@ export function isLocalMessage(signal: Signal, node: Atom): boolean {
 /** Writes a local-message record into `view[offset..limit)`; bytes written, or -1 when it does not fit. */
 export function encodeLocalMessageInto(signal: Signal, view: Uint8Array, offset: number, limit: number): number {
   if (limit - offset < LOCAL_HEADER_BYTES + 1) return -1;
-  const target = limit === view.length ? view : view.subarray(0, limit);
-  const end = encodeInto(signal.data, target, offset + LOCAL_HEADER_BYTES, TRANSPORT);
+  const end = encodeInto(signal.data, view, offset + LOCAL_HEADER_BYTES, TRANSPORT, limit);
   if (end < 0) return -1;
   view[offset] = LOCAL_MESSAGE;
   view[offset + 1] = view[offset + 2] = view[offset + 3] = 0;
@@ -114,8 +113,7 @@ export function signalSize(signal: Signal): number {
  * not fit (the caller then asks for a larger slot, spills, or sends it out of band).
  */
 export function encodeSignalInto(signal: Signal, view: Uint8Array, offset: number, limit: number): number {
-  const target = limit === view.length ? view : view.subarray(0, limit);
-  const end = encodeInto(wireTuple(signal), target, offset, TRANSPORT);
+  const end = encodeInto(wireTuple(signal), view, offset, TRANSPORT, limit);
   return end < 0 ? -1 : end - offset;
 }
 

@@ -257,7 +257,7 @@ export class ThreadHost {
   /** Encodes a term into the ring to `endpoint` (published at the next flush). */
   sendTerm(endpoint: number, term: Term): void {
     this.#mesh.send(endpoint, (view, offset, limit) => {
-      const end = encodeInto(term, limit === view.length ? view : view.subarray(0, limit), offset, TRANSPORT);
+      const end = encodeInto(term, view, offset, TRANSPORT, limit);
       return end < 0 ? -1 : end - offset;
     });
   }

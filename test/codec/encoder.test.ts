@@ -231,6 +231,17 @@ t.test('encodeInto writes in place, returns the end, and reports -1 without writ
     if (backing.subarray(10 + room).some((b) => b !== 0xaa)) t.fail(`wrote past the end with ${room} bytes of room`);
   }
   t.pass('every region one byte or more too short gives -1 and leaves the bytes after it alone');
+  for (let room = 0; room < expected.length; room++) {
+    backing.fill(0xaa);
+    if (encodeInto(term, backing, 10, undefined, 10 + room) !== -1) t.fail(`fits before limit ${10 + room}?`);
+    if (backing.subarray(10 + room).some((b) => b !== 0xaa)) t.fail(`wrote past the limit with ${room} bytes of room`);
+  }
+  t.pass('the same with a limit inside a larger target: -1, and nothing written at or past the limit');
+  backing.fill(0xaa);
+  t.equal(encodeInto(term, backing, 10, undefined, 10 + expected.length), 10 + expected.length, 'a limit that fits exactly');
+  t.same([...backing.subarray(10, 10 + expected.length)], [...expected]);
+  t.throws(() => encodeInto(term, backing, 10, undefined, 9), { code: ErrorCode.INVALID_ARGUMENT, message: /limit must be an integer/ }, 'a limit before the offset');
+  t.throws(() => encodeInto(term, backing, 10, undefined, backing.length + 1), { code: ErrorCode.INVALID_ARGUMENT, message: /limit must be an integer/ }, 'a limit past the target');
   const shared = new Uint8Array(new SharedArrayBuffer(256));
   const end = encodeInto(term, shared, 3, { jsTypes: true, minorVersion: 2 });
   t.equal(end, 3 + encodedSize(term, { jsTypes: true, minorVersion: 2 }), 'into a SharedArrayBuffer');
