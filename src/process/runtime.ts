@@ -160,7 +160,10 @@ export class Runtime {
       refLow = 0;
       refHigh = (refHigh + 1) >>> 0;
     }
-    const ref = adoptRef(this.node, this.creation, [refLow, refHigh, 0]);
+    // The third word is the thread's endpoint in its VM: each thread counts on its own, and a
+    // ref must be unique across the threads of a VM (monitors are keyed by their ref on every
+    // thread). OTP puts the scheduler id in its refs for the same reason.
+    const ref = adoptRef(this.node, this.creation, [refLow, refHigh, this.cluster === undefined ? 0 : this.cluster.self]);
     owner?.mailbox.mark(ref);
     return ref;
   }
