@@ -22,3 +22,4 @@ export {
   describeValue,
   rebuildError,
 } from './errors/index.js';
+export * from './otp/index.js';

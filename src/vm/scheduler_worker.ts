@@ -13,6 +13,7 @@
  * reported as `failed` with the module and the error; the VM's start() then rejects.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import '../otp/index.js'; // defines the gen_server module in every scheduler
 import { attachCoarseClock } from '../sched/index.js';
 import { atom, setLocalNode } from '../term/index.js';
 import type { LogLevel } from '../process/runtime.js';
