@@ -9,10 +9,13 @@
  * contends with another producer (no compare-and-swap on the hot path, no per-record ready
  * flag), per-pair FIFO order is the ring's own order, and the ring code already existed and was
  * measured (bench/shm/ring.ts: 2.1 M records/s published one by one, 8.6 M batched, against
- * 4.4 M for ringbuf.js). The cost is E * (E - 1) rings: RING_BYTES shrinks as E grows (256 KiB
- * up to 8 endpoints, 128 KiB up to 32, 64 KiB beyond): 64 schedulers reserve 65 * 64 * 64 KiB =
- * 266 MiB of address space, of which the OS backs only the pages a pair actually uses. A
- * multi-producer ring per receiver was not built or measured.
+ * 4.4 M for ringbuf.js). The cost is E * (E - 1) rings, all allocated when the VM starts:
+ * RING_BYTES shrinks as E grows (256 KiB up to 8 endpoints, 128 KiB up to 32, 64 KiB beyond),
+ * but 64 schedulers still take 65 * 64 * 64 KiB = 266 MiB, committed at once (V8 commits a
+ * SharedArrayBuffer when it is made: measured 193 MiB resident for 4,032 rings of 64 KiB). Rings
+ * allocated by their sender on first use (a draft, `DoorbellMesh`, measured a multi-producer
+ * ring per receiver too and found it slower with more threads than cores) are the way to large
+ * scheduler counts; they are not wired in yet.
  *
  * Per endpoint:
  *   - send(to, write): `write(view, offset, limit)` encodes one record straight into the ring
