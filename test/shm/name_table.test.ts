@@ -2,37 +2,11 @@
 // names give exactly one winner each, and lock-free readers never see a wrong owner while
 // writers churn.
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
+import { runAll } from './fixtures/run_workers.js';
 import { ErrorCode, InvalidArgumentError } from '../../src/errors/index.js';
 import { NameTable } from '../../src/shm/name_table.js';
 
-const FIXTURE = new URL('./fixtures/shared_tables_worker.js', import.meta.url);
 
-function runAll<R>(jobs: ReadonlyArray<Record<string, unknown>>): Promise<R[]> {
-  const start = new SharedArrayBuffer(8);
-  const gate = new Int32Array(start);
-  const results = jobs.map(
-    (job) =>
-      new Promise<R>((resolve, reject) => {
-        const worker = new Worker(FIXTURE, { workerData: { ...job, start }, execArgv: [] });
-        worker.once('message', (m: R) => {
-          resolve(m);
-          void worker.terminate();
-        });
-        worker.once('error', reject);
-      }),
-  );
-  const open = (): void => {
-    if (Atomics.load(gate, 0) < jobs.length) {
-      setTimeout(open, 1);
-      return;
-    }
-    Atomics.store(gate, 1, 1);
-    Atomics.notify(gate, 1);
-  };
-  open();
-  return Promise.all(results);
-}
 
 t.test('one thread: register, whereis, unregister, owner-only unregister, names of any script', (t) => {
   const names = NameTable.create(16);

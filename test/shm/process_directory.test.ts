@@ -2,39 +2,13 @@
 // handed out twice while alive, serials grow on reuse, lookups see the home thread, stale pids
 // are dead, and the limit is a clean SYSTEM_LIMIT.
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
+import { runAll } from './fixtures/run_workers.js';
 import { ErrorCode } from '../../src/errors/index.js';
 import { directoryByteLength, ProcessDirectory } from '../../src/shm/process_directory.js';
 
 const WORKERS = 4;
 const PER_WORKER = 5000;
-const FIXTURE = new URL('./fixtures/shared_tables_worker.js', import.meta.url);
 
-function runAll<R>(jobs: ReadonlyArray<Record<string, unknown>>): Promise<R[]> {
-  const start = new SharedArrayBuffer(8);
-  const gate = new Int32Array(start);
-  const results = jobs.map(
-    (job) =>
-      new Promise<R>((resolve, reject) => {
-        const worker = new Worker(FIXTURE, { workerData: { ...job, start }, execArgv: [] });
-        worker.once('message', (m: R) => {
-          resolve(m);
-          void worker.terminate();
-        });
-        worker.once('error', reject);
-      }),
-  );
-  const open = (): void => {
-    if (Atomics.load(gate, 0) < jobs.length) {
-      setTimeout(open, 1);
-      return;
-    }
-    Atomics.store(gate, 1, 1);
-    Atomics.notify(gate, 1);
-  };
-  open();
-  return Promise.all(results);
-}
 
 t.test('the layout constants match the documented byte offsets', (t) => {
   t.equal(directoryByteLength(10), 64 + 10 * 8 + 10 * 4, '64-byte header, 8 bytes per slot, 4 per free-stack entry');
