@@ -3,6 +3,8 @@
  * bench/erl/multicore_bench.erl) where BEAM runs the same workload:
  *
  *   multicore.ping_pong_cross   round trips/s between processes on two scheduler threads
+ *   multicore.post_message      the Node baseline: round trips/s of postMessage between the
+ *                               main thread and a worker (no beamjs)
  *   multicore.fan_in_2 / _8     msgs/s from 2 / 8 senders on one scheduler to a receiver on another
  *   multicore.fib_*             a CPU-bound batch: 10,000 processes each computing fib(N),
  *                               spawned by one process, on 1 scheduler and on all; the speedup
@@ -17,6 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { atom, defineModule, P, receive, send, tuple, VM, type Pid } from '../../src/index.js';
@@ -66,6 +69,30 @@ async function fibBatch(vm: VM, tasks: number): Promise<void> {
   check(done?.sum === tasks * fib(FIB_N), `fib batch sum ${String(done?.sum)}`);
 }
 
+/** Round trips/s of postMessage between this thread and a worker that echoes. */
+async function postMessageRoundTrips(n: number): Promise<number> {
+  const worker = new Worker(new URL('../support/post_message_pong.js', import.meta.url), { execArgv: [] });
+  const trip = (count: number): Promise<void> =>
+    new Promise((resolve) => {
+      let left = count;
+      const onMessage = (): void => {
+        if (--left === 0) {
+          worker.off('message', onMessage);
+          resolve();
+        } else {
+          worker.postMessage(left);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.postMessage(left);
+    });
+  await trip(2000);
+  const rate = n / (await seconds(() => trip(n)));
+  worker.postMessage('stop');
+  await worker.terminate();
+  return rate;
+}
+
 /** Wall time of `copies` OS processes each computing the whole batch at once (the hardware's own scaling). */
 function osProcesses(copies: number): number {
   const script = `const fib=(n)=>n<2?n:fib(n-1)+fib(n-2);let s=0;for(let i=0;i<${TASKS};i++)s+=fib(${FIB_N});if(s!==${TASKS * fib(FIB_N)})process.exit(1);`;
@@ -83,6 +110,7 @@ export default async function run(): Promise<void> {
     await crossPingPong(vm, 20_000);
     const cross = 100_000 / (await seconds(() => crossPingPong(vm, 100_000)));
     reportVersusBeam('multicore.ping_pong_cross', cross, beamFigure(erl, 'multicore.ping_pong_cross'), 'round_trips/s');
+    report('multicore.post_message', await postMessageRoundTrips(20_000), 'round_trips/s');
     await fanIn(vm, 2, 100_000);
     const fan2 = 1_000_000 / (await seconds(() => fanIn(vm, 2, 500_000)));
     reportVersusBeam('multicore.fan_in_2', fan2, beamFigure(erl, 'multicore.fan_in_2'), 'msgs/s');
