@@ -37,7 +37,11 @@
  * Bad input: none checked here (callers validate); a matcher that throws propagates to the
  *   receiving process, leaving the queue and the saved position unchanged.
  */
-import type { Ref, Term } from '../term/index.js';
+import { binaryToTerm } from '../codec/index.js';
+import { matcher as programRunner } from '../native/index.js';
+import { NO_MATCH, type MatchProgram, type Matcher, type Ref, type Term } from '../term/index.js';
+
+const DECODE = { jsTypes: true } as const;
 
 /** How many reference markers a mailbox remembers. */
 export const MAX_MARKERS = 4;
@@ -51,7 +55,31 @@ export interface MessageMatcher<C> {
 
 class MessageNode {
   next: MessageNode | null = null;
-  constructor(readonly message: Term) {}
+  constructor(
+    /** The message, once decoded (see `bytes`). */
+    public message: Term,
+    /** The message still encoded (ETF, VM transport options), or null once decoded. */
+    public bytes: Uint8Array | null,
+  ) {}
+}
+
+/** Captures scratch of the byte-program runner (3 words per slot; grown when a pattern needs more). */
+let programCaptures = new Int32Array(3 * 16);
+
+/**
+ * The byte program of a matcher that has one (a compiled pattern), or undefined (a function
+ * matcher, or a program the compiler refuses): then encoded messages are decoded to be matched.
+ */
+function programOf(matcher: MessageMatcher<unknown>): MatchProgram | undefined {
+  const compiled = matcher as Partial<Matcher<unknown>>;
+  if (compiled.captureNames === undefined || compiled.root === undefined) return undefined;
+  try {
+    const program = compiled.program!;
+    if (programCaptures.length < 3 * compiled.captureNames.length) programCaptures = new Int32Array(3 * compiled.captureNames.length);
+    return program;
+  } catch {
+    return undefined;
+  }
 }
 
 export class Mailbox {
@@ -69,6 +97,13 @@ export class Mailbox {
   /** Whether the last scanAny took a message (its message may be the atom `undefined`). */
   took = false;
 
+  /** Messages still encoded (a diagnostic for tests and tools; O(n)). */
+  get undecoded(): number {
+    let count = 0;
+    for (let node = this.#head; node !== null; node = node.next) if (node.bytes !== null) count++;
+    return count;
+  }
+
   /** Messages in the queue. */
   get length(): number {
     return this.#length;
@@ -76,7 +111,31 @@ export class Mailbox {
 
   /** Appends a message (the inbox side). O(1). */
   push(message: Term): void {
-    const node = new MessageNode(message);
+    this.#append(new MessageNode(message, null));
+  }
+
+  /**
+   * Appends a message that is still encoded (ETF with the VM transport options; the mailbox
+   * owns the bytes): it is decoded only when a receive must look at it as a term. A receive
+   * whose pattern compiles to a byte program (src/term/match_program.ts) first runs that
+   * program on the bytes (the native addon when built, else its JS twin, src/native) and skips
+   * a message that cannot match without decoding it.
+   */
+  pushEncoded(bytes: Uint8Array): void {
+    this.#append(new MessageNode(undefined, bytes));
+  }
+
+  /** The message of a node, decoding it the first time. */
+  #message(node: MessageNode): Term {
+    const bytes = node.bytes;
+    if (bytes !== null) {
+      node.message = binaryToTerm(bytes, DECODE);
+      node.bytes = null;
+    }
+    return node.message;
+  }
+
+  #append(node: MessageNode): void {
     if (this.#tail === null) this.#head = node;
     else this.#tail.next = node;
     this.#tail = node;
@@ -135,9 +194,19 @@ export class Mailbox {
     let prev = this.#save;
     let node = prev === null ? this.#head : prev.next;
     let scanned = 0;
+    let program: MatchProgram | undefined | null = null; // null: not looked up yet
     while (node !== null) {
       scanned++;
-      const result = matcher.match(node.message);
+      const bytes = node.bytes;
+      if (bytes !== null) {
+        if (program === null) program = programOf(matcher as MessageMatcher<unknown>);
+        if (program !== undefined && programRunner.runProgram(program, bytes, 0, bytes.length, programCaptures) === NO_MATCH) {
+          prev = node;
+          node = node.next;
+          continue;
+        }
+      }
+      const result = matcher.match(this.#message(node));
       if (result !== undefined) {
         this.scanned = scanned;
         this.#unlink(prev, node);
@@ -165,7 +234,7 @@ export class Mailbox {
     this.#save = null;
     this.took = true;
     this.scanned = 1;
-    return node.message;
+    return this.#message(node);
   }
 
   /** Removes every message for which `drop` returns true (demonitor's flush). O(n). */
@@ -175,7 +244,7 @@ export class Mailbox {
     let node = this.#head;
     while (node !== null) {
       const next = node.next;
-      if (drop(node.message)) {
+      if (drop(this.#message(node))) {
         this.#unlink(prev, node);
         removed++;
       } else {
@@ -190,7 +259,7 @@ export class Mailbox {
   /** The queued messages, oldest first (process_info messages). O(n). */
   toArray(): Term[] {
     const out: Term[] = [];
-    for (let node = this.#head; node !== null; node = node.next) out.push(node.message);
+    for (let node = this.#head; node !== null; node = node.next) out.push(this.#message(node));
     return out;
   }
 

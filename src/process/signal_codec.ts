@@ -72,8 +72,17 @@ export function isLocalMessage(signal: Signal, node: Atom): boolean {
 /** Writes a local-message record into `view[offset..limit)`; bytes written, or -1 when it does not fit. */
 export function encodeLocalMessageInto(signal: Signal, view: Uint8Array, offset: number, limit: number): number {
   if (limit - offset < LOCAL_HEADER_BYTES + 1) return -1;
-  const end = encodeInto(signal.data, view, offset + LOCAL_HEADER_BYTES, TRANSPORT, limit);
-  if (end < 0) return -1;
+  let end: number;
+  const encoded = signal.encoded;
+  if (encoded !== undefined) {
+    // Forwarded still encoded (a home thread passing a message on to its guest): copy the bytes.
+    end = offset + LOCAL_HEADER_BYTES + encoded.length;
+    if (end > limit) return -1;
+    view.set(encoded, offset + LOCAL_HEADER_BYTES);
+  } else {
+    end = encodeInto(signal.data, view, offset + LOCAL_HEADER_BYTES, TRANSPORT, limit);
+    if (end < 0) return -1;
+  }
   view[offset] = LOCAL_MESSAGE;
   view[offset + 1] = view[offset + 2] = view[offset + 3] = 0;
   const from = signal.from;
@@ -82,6 +91,23 @@ export function encodeLocalMessageInto(signal: Signal, view: Uint8Array, offset:
   putU32(view, offset + 12, signal.to.id);
   putU32(view, offset + 16, signal.to.serial);
   return end - offset;
+}
+
+/**
+ * A local-message record's signal with its message left encoded (`encoded` = a copy of the
+ * message's ETF, owned by the caller from now on): the receiver decodes it only if a receive
+ * needs it. The record is checked as far as its header; the ETF is checked when decoded.
+ */
+export function localMessageKeepingBytes(view: Uint8Array, offset: number, length: number, node: Atom): Signal {
+  if (length < LOCAL_HEADER_BYTES + 2 || view[offset + LOCAL_HEADER_BYTES] !== 131) {
+    throw corrupt(`a local-message record of ${length} bytes has no ETF message after its header`);
+  }
+  const fromId = getU32(view, offset + 4);
+  const from = fromId === NO_SENDER ? undefined : new Pid(node, fromId, getU32(view, offset + 8), 0);
+  const to = new Pid(node, getU32(view, offset + 12), getU32(view, offset + 16), 0);
+  const signal = new Signal(SignalKind.MESSAGE, from, to, undefined, undefined, undefined);
+  signal.encoded = view.slice(offset + LOCAL_HEADER_BYTES, offset + length);
+  return signal;
 }
 
 /** Decodes a local-message record (its first byte is LOCAL_MESSAGE). */

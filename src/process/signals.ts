@@ -68,6 +68,11 @@ export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
 export class Signal {
   /** Set by the receiving thread when the signal came from its target's home thread (guests accept only those). */
   viaHome = false;
+  /**
+   * A MESSAGE that arrived from another thread still encoded (its ETF; `data` is then unused):
+   * it goes into the mailbox as bytes and is decoded only when a receive needs it (mailbox.ts).
+   */
+  encoded: Uint8Array | undefined = undefined;
 
   constructor(
     readonly kind: SignalKind,
@@ -132,8 +137,9 @@ function drain(runtime: Runtime): void {
 }
 
 /** Appends a message to a live process's mailbox and wakes it if it waits in receive. */
-export function deliverMessage(target: Process, message: Term): void {
-  target.mailbox.push(message);
+export function deliverMessage(target: Process, message: Term, encoded?: Uint8Array): void {
+  if (encoded === undefined) target.mailbox.push(message);
+  else target.mailbox.pushEncoded(encoded);
   if (target.status === ProcessStatus.WAITING && target.wait === WaitKind.RECEIVE) {
     target.status = ProcessStatus.RUNNABLE;
     target.wait = WaitKind.NONE;
@@ -166,7 +172,7 @@ function handle(runtime: Runtime, signal: Signal): void {
   if (runtime.cluster !== undefined && (target === undefined || (target.guest && !signal.viaHome)) && forwardIfElsewhere(runtime, signal)) return;
   switch (signal.kind) {
     case SignalKind.MESSAGE:
-      if (target !== undefined) deliverMessage(target, signal.data);
+      if (target !== undefined) deliverMessage(target, signal.data, signal.encoded);
       return;
     case SignalKind.LINK:
       if (target === undefined) {

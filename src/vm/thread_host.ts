@@ -37,7 +37,7 @@
 import { decodeFrom, encodedSize, encodeInto } from '../codec/index.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
 import { pidKey, receiveForwarded, refKey, sendMessage, Signal } from '../process/signals.js';
-import { decodeLocalMessage, encodeLocalMessageInto, isLocalMessage, isWireSignal, LOCAL_MESSAGE, signalFromWire, wireTuple } from '../process/signal_codec.js';
+import { decodeLocalMessage, encodeLocalMessageInto, localMessageKeepingBytes, isLocalMessage, isWireSignal, LOCAL_MESSAGE, signalFromWire, wireTuple } from '../process/signal_codec.js';
 import type { Cluster, NameRegistry } from '../process/cluster.js';
 import { Process, ProcessStatus } from '../process/process.js';
 import { processInfoOf } from '../process/process_info.js';
@@ -108,6 +108,8 @@ export interface ThreadHostOptions extends RuntimeOptions {
 const STEAL_MAX = 1024;
 /** A scheduler with this many runnable processes wakes a sleeping one to steal from it. */
 const BACKLOG_WAKE = 4;
+/** Messages at least this large (record bytes) stay encoded in the mailbox until needed. */
+const LAZY_DECODE_BYTES = 1024;
 /** Records taken from one inbound ring per drain (the rest waits there, compact, until the next). */
 const DRAIN_MAX = 4096;
 /** An idle thread with records in a backlog retries its flush this often (ms). */
@@ -311,7 +313,13 @@ export class ThreadHost {
   #onRecord(from: number, view: Uint8Array, offset: number, length: number): void {
     if (length > 0 && view[offset] === LOCAL_MESSAGE) {
       try {
-        const signal = decodeLocalMessage(view, offset, length, this.cluster.node);
+        // A large message stays encoded until a receive needs it (mailbox.ts: a selective receive
+        // skips it with the byte program, without decoding); a small one is decoded now, which
+        // costs less than keeping a copy of its bytes (npm run bench -- multicore, native).
+        const signal =
+          length >= LAZY_DECODE_BYTES
+            ? localMessageKeepingBytes(view, offset, length, this.cluster.node)
+            : decodeLocalMessage(view, offset, length, this.cluster.node);
         if (this.cluster.homeOf(signal.to) === from) signal.viaHome = true;
         receiveForwarded(this.runtime, signal);
       } catch (error) {

@@ -1,6 +1,7 @@
 // Mailbox (src/process/mailbox.ts): selective scan, saved position, reference markers.
 import t from 'tap';
-import { atom, localNode, Ref, type Term } from '../../src/index.js';
+import { atom, compilePattern, localNode, P, Ref, tuple, Tuple, type Term } from '../../src/index.js';
+import { termToBinary } from '../../src/codec/index.js';
 import { Mailbox, type MessageMatcher } from '../../src/process/mailbox.js';
 
 const ref = (n: number): Ref => new Ref(localNode(), 0, [n, 0, 0]);
@@ -70,4 +71,38 @@ t.test('an unknown required ref scans from the head; removeWhere and scanAny kee
   t.equal(box.took, false);
   box.push(5);
   t.same(box.toArray(), [5], 'tail was reset correctly');
+});
+
+// Messages from other threads arrive encoded and are decoded only when a receive needs them.
+const encodedOf = (term: Term): Uint8Array => termToBinary(term, { jsTypes: true, minorVersion: 2 });
+
+t.test('encoded messages: a selective receive with a pattern skips them without decoding; order is kept', async (t) => {
+  const box = new Mailbox();
+  box.pushEncoded(encodedOf(tuple(atom('noise'), 1)));
+  box.push(tuple(atom('noise'), 2));
+  box.pushEncoded(encodedOf(tuple(atom('noise'), 3, new Uint8Array(2048))));
+  box.pushEncoded(encodedOf(tuple(atom('reply'), 42)));
+  box.pushEncoded(encodedOf(tuple(atom('later'), 'text')));
+  t.equal(box.undecoded, 4, 'four messages still encoded');
+  const reply = compilePattern(P.tuple(atom('reply'), P.capture('value')));
+  box.beginReceive(reply.requiredRefs);
+  t.same(box.scan(reply), { value: 42 }, 'the match, with its captures');
+  t.equal(box.undecoded, 3, 'only the matching message was decoded; the skipped ones stay encoded');
+  const guarded = compilePattern(P.where(P.tuple(atom('later'), P.capture('s')), (c) => c.s === 'text'));
+  box.beginReceive(guarded.requiredRefs);
+  t.same(box.scan(guarded), { s: 'text' }, 'a guard: decoded, then matched in JS');
+  box.beginReceive(undefined);
+  t.same(box.scan({ match: (m: Term) => (m instanceof Tuple && (m.at(1) as number) >= 0 ? { m } : undefined) }), { m: tuple(atom('noise'), 1) }, 'a function matcher decodes what it looks at');
+  t.same(box.toArray(), [tuple(atom('noise'), 2), tuple(atom('noise'), 3, new Uint8Array(2048))], 'the rest, decoded, in arrival order');
+  t.equal(box.undecoded, 0, 'toArray decoded them');
+});
+
+t.test('encoded messages: scanAny and removeWhere decode what they take', async (t) => {
+  const box = new Mailbox();
+  box.pushEncoded(encodedOf(tuple(atom('DOWN'), 1)));
+  box.pushEncoded(encodedOf(atom('keep')));
+  t.equal(box.removeWhere((m) => m instanceof Tuple), 1, 'removeWhere saw the decoded tuple');
+  box.beginReceive(undefined);
+  t.equal(box.scanAny(), atom('keep'), 'scanAny returns the decoded term');
+  t.equal(box.length, 0);
 });
