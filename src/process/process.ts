@@ -54,6 +54,7 @@ import { ErlangException } from './exception.js';
 import { Mailbox } from './mailbox.js';
 import type { ProcessFunction } from './module_registry.js';
 import type { Runtime } from './runtime.js';
+import type { RefKey } from './signals.js';
 
 /** Reductions per slice (BEAM's CONTEXT_REDS). */
 export const REDUCTION_BUDGET = 4000;
@@ -176,12 +177,12 @@ export class Process implements Schedulable {
   gen: Iterator<unknown, unknown, unknown> | undefined = undefined;
   readonly mailbox = new Mailbox();
   links: Map<string, Pid> | undefined = undefined;
-  monitors: Map<string, MonitorOut> | undefined = undefined;
-  monitoredBy: Map<string, MonitorIn> | undefined = undefined;
+  monitors: Map<RefKey, MonitorOut> | undefined = undefined;
+  monitoredBy: Map<RefKey, MonitorIn> | undefined = undefined;
   dictionary: ProcessDictionary | undefined = undefined;
   registeredName: Atom | undefined = undefined;
   /** Keys of erlang timers (send_after/start_timer) addressed to this pid: cancelled at exit. */
-  timersTo: Set<string> | undefined = undefined;
+  timersTo: Set<RefKey> | undefined = undefined;
   external: ExternalHooks | undefined = undefined;
   /**
    * The process moved here from its home thread (work stealing). Every signal to it goes

@@ -34,7 +34,7 @@ import type { DirtyRequest } from './dirty_call.js';
 import type { ProcessFunction } from './module_registry.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
 import { DEFAULT_PROCESS_LIMIT, ProcessTable } from './process_table.js';
-import { pidKey, refKey, sendMessage, SignalQueue, terminate } from './signals.js';
+import { pidKey, refKey, sendMessage, SignalQueue, terminate, type RefKey } from './signals.js';
 
 /** Log levels of the logger hook. */
 export type LogLevel = 'error' | 'warning' | 'info';
@@ -82,7 +82,7 @@ class ErlangTimer {
   id: TimerId | 0 = 0;
   constructor(
     readonly runtime: Runtime,
-    readonly key: string,
+    readonly key: RefKey,
     readonly dest: Pid | Atom,
     readonly message: Term,
     readonly target: Process | undefined,
@@ -116,7 +116,7 @@ export class Runtime {
   readonly signals = new SignalQueue();
   readonly node: Atom;
   readonly creation = 0;
-  readonly erlangTimers = new Map<string, ErlangTimer>();
+  readonly erlangTimers = new Map<RefKey, ErlangTimer>();
   readonly logger: Logger | undefined;
   readonly #logLongScheduleMs: number;
   /** erlang:system_monitor settings, or undefined. */
@@ -278,14 +278,14 @@ export class Runtime {
    * to a local pid is at its exit): checked here, when the timer is read or cancelled, and when
    * it fires (the message is then dropped, as to any dead pid).
    */
-  #dropIfTargetGone(key: string, timer: ErlangTimer): boolean {
+  #dropIfTargetGone(key: RefKey, timer: ErlangTimer): boolean {
     if (timer.target !== undefined || !(timer.dest instanceof Pid) || this.cluster === undefined || this.cluster.locate(timer.dest) >= 0) return false;
     this.erlangTimers.delete(key);
     if (timer.id !== 0) this.scheduler.cancelTimer(timer.id);
     return true;
   }
 
-  cancelErlangTimer(key: string): number | false {
+  cancelErlangTimer(key: RefKey): number | false {
     const timer = this.erlangTimers.get(key);
     if (timer === undefined || this.#dropIfTargetGone(key, timer)) return false;
     this.erlangTimers.delete(key);
@@ -294,7 +294,7 @@ export class Runtime {
   }
 
   /** read_timer: ms left, or false. */
-  readErlangTimer(key: string): number | false {
+  readErlangTimer(key: RefKey): number | false {
     const timer = this.erlangTimers.get(key);
     if (timer === undefined || timer.id === 0 || this.#dropIfTargetGone(key, timer)) return false;
     return this.scheduler.readTimer(timer.id);

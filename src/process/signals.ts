@@ -44,7 +44,7 @@
  * them until handled. Bad input: a signal to a pid that is not alive is handled as the rules
  * say for a dead target (LINK/MONITOR answer noproc, everything else is dropped silently).
  */
-import { tuple, type Atom, type Pid, type Ref, type Term } from '../term/index.js';
+import { localNode, tuple, type Atom, type Pid, type Ref, type Term } from '../term/index.js';
 import { A_DOWN, A_EXIT, A_KILL, A_KILLED, A_NOPROC, A_NORMAL, A_PROCESS } from './atoms.js';
 import type { Caught } from './exception.js';
 import { ProcessStatus, WaitKind, type Process } from './process.js';
@@ -90,9 +90,20 @@ export function pidKey(pid: Pid): string {
 }
 
 /** A map key for a ref (monitors, timers). */
-export function refKey(ref: Ref): string {
-  return `${ref.node.index}.${ref.creation}.${ref.ids.join('.')}`;
+export function refKey(ref: Ref): RefKey {
+  // A ref of this node made by a Runtime ([low, high, thread], high almost always 0) gets a
+  // number key (thread * 2^32 + low): building a string per lookup was a tenth of a
+  // gen_server call. Any other ref gets the string of all its words (missing words are 0,
+  // as `Ref.equals` counts them).
+  const ids = ref.ids;
+  let length = ids.length;
+  while (length > 1 && ids[length - 1] === 0) length--; // trailing zero words do not count
+  if (ref.creation === 0 && length <= 3 && (ids[1] ?? 0) === 0 && ref.node === localNode()) return (length === 3 ? ids[2]! : 0) * 0x100000000 + ids[0]!;
+  return `${ref.node.index}.${ref.creation}.${ids.slice(0, length).join('.')}`;
 }
+
+/** A map key for a ref (refKey). */
+export type RefKey = string | number;
 
 /** The per-runtime FIFO of signals being handled (see the header). */
 export class SignalQueue {
