@@ -43,6 +43,7 @@ import {
   monitor as monitorBif,
   processes as processesBif,
   processInfo as processInfoBif,
+  checkExportSpawn,
   registerIn,
   resolveDest,
   spawnIn,
@@ -53,7 +54,6 @@ import type { MessageMatcher } from './process/mailbox.js';
 import { runAs, type Process } from './process/process.js';
 import { processInfoOf, type ProcessInfoItem } from './process/process_info.js';
 import { ANY, timeoutMs, toMatcher, type ReceivePattern, type ReceiveSignatures, type Timeout } from './process/receive.js';
-import { nameAtom } from './process/module_registry.js';
 import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.js';
 import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
@@ -346,13 +346,7 @@ export class VM {
   /** spawn on a scheduler thread: round robin; the pid is allocated here so links and monitors exist before the process. */
   async #spawnThere(module: Atom | string, fun: Atom | string, args: readonly unknown[], options: VMSpawnOptions): Promise<{ pid: Pid; ref: Ref | undefined }> {
     const multi = this.#multi!;
-    const moduleAtom = nameAtom(module, 'vm.spawn', 'module');
-    const funAtom = nameAtom(fun, 'vm.spawn', 'fun');
-    if (!Array.isArray(args)) throw new InvalidArgumentError(`vm.spawn: args must be an array (the argument list); received ${describeValue(args)}`);
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`vm.spawn: options must be an object; received ${describeValue(options)}`);
-    if (options.priority !== undefined && !['low', 'normal', 'high', 'max'].includes(options.priority)) {
-      throw new InvalidArgumentError(`vm.spawn: options.priority must be 'low', 'normal', 'high' or 'max'; received ${describeValue(options.priority)}`);
-    }
+    const { module: moduleAtom, fun: funAtom } = checkExportSpawn('vm.spawn', module, fun, args, options);
     const external = this.#external;
     let to = multi.nextScheduler;
     if (options.scheduler !== undefined) {

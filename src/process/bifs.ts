@@ -23,7 +23,7 @@ import { ProcessDictionary } from './dictionary.js';
 import { ErlangException, raiseExit } from './exception.js';
 import { lookupExport, nameAtom, type ProcessFunction } from './module_registry.js';
 import { currentProcess, REDUCTION_BUDGET, type Effect, type Process } from './process.js';
-import { receive, type ProcessStep } from './receive.js';
+import { receive, taggedReply, type ProcessStep } from './receive.js';
 import { processInfoOf, type ProcessInfoItem } from './process_info.js';
 import type { Runtime, SpawnOptions, SpawnPlacement } from './runtime.js';
 import { pidKey, post, refKey, sendMessage, Signal, SignalKind } from './signals.js';
@@ -132,9 +132,9 @@ export function spawnIn(
   spawnArgs: readonly unknown[],
   options: SpawnOptions & SpawnPlacement,
 ): { pid: Pid; ref: Ref | undefined } {
-  checkSpawnOptions(options, where);
   const first = spawnArgs[0];
   if (typeof first === 'function') {
+    checkSpawnOptions(options, where);
     if (spawnArgs.length > 1) {
       throw new InvalidArgumentError(`${where}: a closure takes no argument list (capture what it needs); received ${spawnArgs.length - 1} extra argument(s)`);
     }
@@ -142,16 +142,26 @@ export function spawnIn(
     const { proc, ref } = runtime.spawn(fn, [], closureModule, nameAtom(fn.name || 'anonymous', where, 'fun'), true, options, parent);
     return { pid: proc.pid, ref };
   }
-  const module = nameAtom(first, where, 'module');
-  const fun = nameAtom(spawnArgs[1], where, 'fun');
-  const args = spawnArgs[2] ?? [];
-  if (!Array.isArray(args)) throw new InvalidArgumentError(`${where}: args must be an array (the argument list); received ${describeValue(args)}`);
+  const { module, fun, args } = checkExportSpawn(where, first, spawnArgs[1], spawnArgs[2] ?? [], options);
   const entry = lookupExport(module, fun);
   const { proc, ref } = runtime.spawn(entry, args, module, fun, false, options, parent);
   return { pid: proc.pid, ref };
 }
 
 const closureModule = Atom.for('js_closure');
+
+/**
+ * Validates a spawn of Module:Function(Args) with `options` (the checks of spawn, spawn_opt and
+ * vm.spawn, wherever the process will run); returns the names as atoms. Throws
+ * InvalidArgumentError naming the argument.
+ */
+export function checkExportSpawn(where: string, module: unknown, fun: unknown, args: unknown, options: SpawnOptions): { module: Atom; fun: Atom; args: unknown[] } {
+  checkSpawnOptions(options, where);
+  const moduleAtom = nameAtom(module, where, 'module');
+  const funAtom = nameAtom(fun, where, 'fun');
+  if (!Array.isArray(args)) throw new InvalidArgumentError(`${where}: args must be an array (the argument list); received ${describeValue(args)}`);
+  return { module: moduleAtom, fun: funAtom, args };
+}
 
 function checkSpawnOptions(options: SpawnOptions, where: string): void {
   if (options === null || typeof options !== 'object') {
@@ -475,11 +485,8 @@ function immediate<R>(value: R): ProcessStep<R> {
 const A_INFO_REPLY = atom('$beamjs_info');
 
 function* infoReply(ref: Ref): Generator<Effect, Tuple | Tuple[] | undefined, unknown> {
-  const reply = yield* receive({
-    match: (m: Term) => (m instanceof Tuple && m.size === 3 && m.at(0) === A_INFO_REPLY && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref) ? { result: m.at(2) } : undefined),
-    requiredRefs: [ref],
-  });
-  return reply.result as Tuple | Tuple[] | undefined;
+  const reply = yield* receive(taggedReply(A_INFO_REPLY, ref));
+  return reply.value as Tuple | Tuple[] | undefined;
 }
 
 function dictionaryOf(proc: Process): ProcessDictionary {

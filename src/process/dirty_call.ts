@@ -20,7 +20,7 @@ import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../er
 import { Atom, atom, Ref, Tuple, type Pid, type Term } from '../term/index.js';
 import { ErlangException } from './exception.js';
 import { currentProcess, type Effect } from './process.js';
-import { receive } from './receive.js';
+import { receive, taggedReply } from './receive.js';
 
 /** A dirty request, as the runtime's `dirty` hook gets it. */
 export interface DirtyRequest {
@@ -55,11 +55,7 @@ export function dirtyCall(module: Atom | string, fun: Atom | string, args: reado
 }
 
 function* awaitReply(ref: Ref, what: string): Generator<Effect, Term, unknown> {
-  const { outcome } = yield* receive({
-    match: (m: Term) =>
-      m instanceof Tuple && m.size === 3 && m.at(0) === A_DIRTY_REPLY && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref) ? { outcome: m.at(2) } : undefined,
-    requiredRefs: [ref],
-  });
+  const { value: outcome } = yield* receive(taggedReply(A_DIRTY_REPLY, ref));
   if (outcome instanceof Tuple && outcome.size === 2 && outcome.at(0) === A_OK) return outcome.at(1);
   const reason = outcome instanceof Tuple && outcome.size === 2 ? outcome.at(1) : outcome;
   throw new ErlangException('error', reason, `dirty call ${what} failed`);

@@ -29,7 +29,7 @@
  */
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import type { TimerTask } from '../sched/index.js';
-import { compilePattern, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
+import { compilePattern, Ref, Tuple, type Atom, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
 import type { MessageMatcher } from './mailbox.js';
 import { AWAIT, currentProcess, PREEMPT, ProcessStatus, WAIT, WaitKind, type Effect, type Process } from './process.js';
 
@@ -65,6 +65,18 @@ export function toMatcher<C>(pattern: ReceivePattern<C>): MessageMatcher<C> {
     return matcher;
   }
   return compileUntyped(pattern) as MessageMatcher<C>;
+}
+
+/**
+ * The matcher of a reply {Tag, Ref, Value} to a request that carried a fresh ref (a
+ * process_info of another thread, a dirty call): `{ value }` when it matches. Its required ref
+ * makes the receive skip everything queued before the ref was made.
+ */
+export function taggedReply(tag: Atom, ref: Ref): MessageMatcher<{ readonly value: Term }> {
+  return {
+    match: (m: Term) => (m instanceof Tuple && m.size === 3 && m.at(0) === tag && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref) ? { value: m.at(2) } : undefined),
+    requiredRefs: [ref],
+  };
 }
 
 /** Validates a timeout; returns ms, or -1 for infinity. */

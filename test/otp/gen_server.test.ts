@@ -3,19 +3,13 @@
 // death), stop and terminate, crashes in callbacks, continue and timeouts. The processes run
 // inline, or on 2 scheduler threads when BEAMJS_TEST_SCHEDULERS is set (test/otp/multi/).
 import t, { type Test } from 'tap';
-import { atom, compilePattern, P, Pid, tuple, Tuple, VM, type PatternLike, type Term, type VMOptions } from '../../src/index.js';
+import { atom, compilePattern, P, Pid, tuple, Tuple, VM, type PatternLike, type Term } from '../../src/index.js';
+import { startOtpVM } from './fixtures/start_vm.js';
 
 const MODULES = [new URL('./fixtures/servers.js', import.meta.url)];
 
-function threads(): VMOptions {
-  const n = process.env.BEAMJS_TEST_SCHEDULERS;
-  return n === undefined || n === '' ? { inline: true } : { schedulers: Number(n), workerExecArgv: [] };
-}
-
-async function start(t: Test): Promise<VM> {
-  const vm = await VM.start({ ...threads(), modules: MODULES, logger: false });
-  t.teardown(() => vm.stop());
-  return vm;
+function start(t: Test): Promise<VM> {
+  return startOtpVM(t, MODULES);
 }
 
 let tags = 0;

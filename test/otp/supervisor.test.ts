@@ -2,19 +2,13 @@
 // strategy, killing children and checking the exact restart sequence; intensity; restart types;
 // dynamic children and the child API. Inline, or on 2 schedulers (test/otp/multi/).
 import t, { type Test } from 'tap';
-import { atom, compilePattern, format, P, Pid, tuple, Tuple, VM, type PatternLike, type Term, type VMOptions } from '../../src/index.js';
+import { atom, compilePattern, format, P, Pid, tuple, Tuple, VM, type PatternLike, type Term } from '../../src/index.js';
+import { startOtpVM } from './fixtures/start_vm.js';
 
 const MODULES = [new URL('./fixtures/sup_tree.js', import.meta.url)];
 
-function threads(): VMOptions {
-  const n = process.env.BEAMJS_TEST_SCHEDULERS;
-  return n === undefined || n === '' ? { inline: true } : { schedulers: Number(n), workerExecArgv: [] };
-}
-
-async function start(t: Test): Promise<VM> {
-  const vm = await VM.start({ ...threads(), modules: MODULES, logger: false });
-  t.teardown(() => vm.stop());
-  return vm;
+function start(t: Test): Promise<VM> {
+  return startOtpVM(t, MODULES);
 }
 
 let tags = 0;
