@@ -52,6 +52,7 @@ import {
 } from './process/bifs.js';
 import type { MessageMatcher } from './process/mailbox.js';
 import { runAs, type Process } from './process/process.js';
+import { RefTable } from './process/ref_table.js';
 import { processInfoOf, type ProcessInfoItem } from './process/process_info.js';
 import { ANY, timeoutMs, toMatcher, type ReceivePattern, type ReceiveSignatures, type Timeout } from './process/receive.js';
 import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.js';
@@ -365,7 +366,7 @@ export class VM {
     if (options.link === true) (external.links ??= new Map()).set(pidKey(child), child);
     if (options.monitor === true) {
       ref = this.#runtime.makeRef(external);
-      (external.monitors ??= new Map()).set(refKey(ref), { ref, target: child, object: child });
+      (external.monitors ??= new RefTable()).set(refKey(ref), { ref, target: child, object: child });
     }
     const reply = await this.#request<Extract<Control, { op: 'spawned' }>>(to, (req) => ({
       op: ControlOp.SPAWN,

@@ -128,14 +128,27 @@ function isIterator(value: unknown): value is Iterator<unknown, Term, unknown> {
 function* runCallback(module: Atom, name: Atom, args: readonly Term[]): ProcessGenerator<Term> {
   const fn = lookupExport(module, name);
   if (fn === undefined) exit(tuple(A.undef, [tuple(module, name, args as Term[], [])]));
+  let result: unknown;
   try {
-    const result = (fn as (...a: readonly Term[]) => unknown)(...args);
-    if (isIterator(result)) return (yield* result as unknown as ProcessGenerator<Term>) as Term;
-    return result as Term;
+    result = (fn as (...a: readonly Term[]) => unknown)(...args);
   } catch (thrown) {
-    // As OTP's gen_server (which calls callbacks in a catch): a throw is a return value.
-    if (thrown instanceof ErlangException && thrown.class === 'throw') return thrown.reason;
-    throw thrown;
+    return thrownResult(thrown);
+  }
+  return isIterator(result) ? yield* runIterator(result) : (result as Term);
+}
+
+/** As OTP's gen_server (which calls callbacks in a catch): a throw is a return value. */
+function thrownResult(thrown: unknown): Term {
+  if (thrown instanceof ErlangException && thrown.class === 'throw') return thrown.reason;
+  throw thrown;
+}
+
+/** Runs the generator a callback returned (it must itself wait): its return value. */
+function* runIterator(iterator: Iterator<unknown, Term, unknown>): ProcessGenerator<Term> {
+  try {
+    return (yield* iterator as unknown as ProcessGenerator<Term>) as Term;
+  } catch (thrown) {
+    return thrownResult(thrown);
   }
 }
 
@@ -197,6 +210,32 @@ function P_ACK_OR_DOWN(pid: Pid, watch: Ref): { match(m: Term): { result: Term }
   };
 }
 
+/** {gen_server, call, [Server, Request, Timeout]}: the second element of a call's exit reason. */
+function callInfo(server: ServerRef, request: Term, ms: number | 'infinity'): Term {
+  return tuple(A.gen_server, A.call, [server as Term, request, ms === 'infinity' ? A.infinity : ms]);
+}
+
+const FLUSH = Object.freeze({ flush: true });
+
+/**
+ * What a call waits for: the reply {Tag, Reply} or the server's {'DOWN', Tag, process, _, Reason}
+ * (Tag is the call's monitor ref). The match result is the message itself (told apart by size):
+ * nothing is allocated per match.
+ */
+class CallAnswer {
+  readonly requiredRefs: readonly Ref[];
+
+  constructor(readonly tag: Ref) {
+    this.requiredRefs = [tag];
+  }
+
+  match(m: Term): Tuple | undefined {
+    if (!(m instanceof Tuple)) return undefined;
+    if (m.size === 2) return m.at(0) instanceof Ref && (m.at(0) as Ref).equals(this.tag) ? m : undefined;
+    return m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(this.tag) ? m : undefined;
+  }
+}
+
 /** The gen_server API, used with yield* inside processes. */
 export const GenServer = {
   /** gen_server:start(Module, Args, Options): {ok, Pid} | ignore | {error, Reason}. */
@@ -219,32 +258,20 @@ export const GenServer = {
   /** gen_server:call(Server, Request[, Timeout]) (see the header for its exits). */
   *call(server: ServerRef, request: Term, timeout: CallTimeout = 5000): ProcessGenerator<Term> {
     const ms = timeoutOf(timeout, 'gen_server:call');
-    const callInfo = (): Term => tuple(A.gen_server, A.call, [server as Term, request, ms === 'infinity' ? A.infinity : ms]);
     const pid = toServerPid(server);
-    if (pid === undefined) exit(tuple(A.noproc, callInfo()));
+    if (pid === undefined) exit(tuple(A.noproc, callInfo(server, request, ms)));
     const tag = monitor('process', pid);
     send(pid, tuple(A.gen_call, tuple(self(), tag), request));
-    const got = yield* receive(
-      {
-        match: (m: Term) => {
-          if (!(m instanceof Tuple)) return undefined;
-          if (m.size === 2 && m.at(0) instanceof Ref && (m.at(0) as Ref).equals(tag)) return { reply: m.at(1) };
-          if (m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(tag)) return { down: m.at(4) };
-          return undefined;
-        },
-        requiredRefs: [tag],
-      },
-      ms,
-    );
+    const got = yield* receive(new CallAnswer(tag), ms);
     if (got === undefined) {
-      demonitor(tag, { flush: true });
-      exit(tuple(A.timeout, callInfo()));
+      demonitor(tag, FLUSH);
+      exit(tuple(A.timeout, callInfo(server, request, ms)));
     }
-    if ('reply' in got) {
-      demonitor(tag, { flush: true });
-      return got.reply;
+    if (got.size === 2) {
+      demonitor(tag, FLUSH);
+      return got.at(1);
     }
-    exit(tuple(got.down === A.noproc ? A.noproc : got.down, callInfo()));
+    exit(tuple(got.at(4), callInfo(server, request, ms)));
   },
 
   /** gen_server:cast(Server, Request): ok, always. */
@@ -345,6 +372,20 @@ function afterNoReply(loop: Loop, result: Term): Next {
   return tuple(A.bad_return_value, result);
 }
 
+/**
+ * The server's receive takes any message; its matcher leaves the message in `taken` (read and
+ * cleared right after the receive returns) and answers `true`, so a message that is the atom
+ * `undefined` is told from a timeout without a result object per message.
+ */
+let taken: Term;
+const TAKE_ANY = {
+  match(m: Term): true {
+    taken = m;
+    return true;
+  },
+};
+const REPLY_SIZES: readonly number[] = [3, 4];
+
 /** Handles one message (or a pending continue); CONTINUE, or the reason to stop with. */
 function* handleOne(loop: Loop): ProcessGenerator<Next> {
   if (loop.continuation !== undefined) {
@@ -352,12 +393,24 @@ function* handleOne(loop: Loop): ProcessGenerator<Next> {
     loop.continuation = undefined;
     return afterNoReply(loop, yield* runCallback(loop.module, A.handle_continue, [c, loop.state]));
   }
-  const got = yield* receive((m: Term) => ({ m }), loop.timeout);
-  const msg: Term = got === undefined ? A.timeout : got.m;
+  const got = yield* receive(TAKE_ANY, loop.timeout);
+  const msg: Term = got === undefined ? A.timeout : taken;
+  taken = undefined;
   if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.gen_call) {
     const from = msg.at(1) as From;
-    const result = yield* runCallback(loop.module, A.handle_call, [msg.at(2), from, loop.state]);
-    if (isTuple(result, A.reply, [3, 4])) {
+    // handle_call called here rather than through runCallback: no generator, no argument array.
+    const fn = lookupExport(loop.module, A.handle_call) as ((request: Term, from: From, state: Term) => unknown) | undefined;
+    let direct: unknown;
+    if (fn !== undefined) {
+      try {
+        direct = fn(msg.at(2), from, loop.state);
+      } catch (thrown) {
+        direct = thrownResult(thrown);
+      }
+    }
+    const result =
+      fn === undefined ? yield* runCallback(loop.module, A.handle_call, [msg.at(2), from, loop.state]) : isIterator(direct) ? yield* runIterator(direct) : (direct as Term);
+    if (isTuple(result, A.reply, REPLY_SIZES)) {
       GenServer.reply(from, result.at(1));
       loop.state = result.at(2);
       return applyTail(loop, result.size === 4 ? result.at(3) : undefined) ? CONTINUE : tuple(A.bad_return_value, result);

@@ -18,12 +18,13 @@
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import type { Priority } from '../sched/index.js';
 import { Atom, atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
-import { A_DOWN, A_NOPROC, A_NORMAL } from './atoms.js';
+import { A_NOPROC, A_NORMAL } from './atoms.js';
 import { ProcessDictionary } from './dictionary.js';
 import { ErlangException, raiseExit } from './exception.js';
 import { lookupExport, nameAtom, type ProcessFunction } from './module_registry.js';
 import { currentProcess, REDUCTION_BUDGET, type Effect, type Process } from './process.js';
 import { receive, taggedReply, type ProcessStep } from './receive.js';
+import { RefTable } from './ref_table.js';
 import { processInfoOf, type ProcessInfoItem } from './process_info.js';
 import type { Runtime, SpawnOptions, SpawnPlacement } from './runtime.js';
 import { pidKey, post, refKey, sendMessage, Signal, SignalKind } from './signals.js';
@@ -298,14 +299,30 @@ export function monitor(...args: unknown[]): Ref {
   const { pid, object } = monitorTarget(runtime, target);
   proc.budget -= 1;
   const ref = runtime.makeRef(proc);
-  (proc.monitors ??= new Map()).set(refKey(ref), { ref, target: pid, object });
+  const key = refKey(ref);
+  (proc.monitors ??= new RefTable()).set(key, { ref, target: pid, object });
   if (pid === undefined) {
     // Unregistered name: 'DOWN' noproc through the ordered path (from "nobody").
     post(runtime, new Signal(SignalKind.DOWN, undefined, proc.pid, A_NOPROC, ref, object));
   } else {
-    post(runtime, new Signal(SignalKind.MONITOR, proc.pid, pid, undefined, ref, object));
+    const local = localTarget(runtime, pid);
+    // The fast path of post(MONITOR): what handling it at once would do (signals.ts).
+    if (local !== undefined) (local.monitoredBy ??= new RefTable()).set(key, { ref, watcher: proc.pid, object });
+    else post(runtime, new Signal(SignalKind.MONITOR, proc.pid, pid, undefined, ref, object));
   }
   return ref;
+}
+
+/**
+ * The live process of this thread a signal to `pid` would be handled on at once, or undefined
+ * (no process here, a guest, or a signal drain running: then the signal must take the ordered
+ * path). With no drain running, the signal FIFO is empty and `post` would hand the signal to
+ * `handle` before returning, so acting on the target directly is the same, minus the Signal.
+ */
+function localTarget(runtime: Runtime, pid: Pid): Process | undefined {
+  if (runtime.signals.draining) return undefined;
+  const target = runtime.table.lookup(pid);
+  return target !== undefined && !target.guest ? target : undefined;
 }
 
 /**
@@ -325,14 +342,14 @@ export function demonitor(ref: Ref, options: { readonly flush?: boolean; readonl
   if (entry !== undefined) {
     proc.monitors!.delete(key);
     if (entry.target !== undefined) {
-      post(proc.runtime, new Signal(SignalKind.DEMONITOR, proc.pid, entry.target, undefined, ref, undefined));
+      const local = localTarget(proc.runtime, entry.target);
+      // The fast path of post(DEMONITOR), as in monitor.
+      if (local !== undefined) local.monitoredBy?.delete(key);
+      else post(proc.runtime, new Signal(SignalKind.DEMONITOR, proc.pid, entry.target, undefined, ref, undefined));
     }
   }
-  if (options.flush === true) {
-    proc.mailbox.removeWhere(
-      (m) => m instanceof Tuple && m.size === 5 && m.at(0) === A_DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref),
-    );
-  }
+  // A 'DOWN' carrying the ref came after the ref was made: the scan starts at its marker.
+  if (options.flush === true) proc.mailbox.removeDown(ref);
   return options.info === true ? entry !== undefined : true;
 }
 

@@ -39,7 +39,8 @@
  */
 import { binaryToTerm } from '../codec/index.js';
 import { matcher as programRunner } from '../native/index.js';
-import { NO_MATCH, type MatchProgram, type Matcher, type Ref, type Term } from '../term/index.js';
+import { NO_MATCH, Ref, Tuple, type MatchProgram, type Matcher, type Term } from '../term/index.js';
+import { A_DOWN } from './atoms.js';
 
 const DECODE = { jsTypes: true } as const;
 
@@ -237,7 +238,43 @@ export class Mailbox {
     return this.#message(node);
   }
 
-  /** Removes every message for which `drop` returns true (demonitor's flush). O(n). */
+  /**
+   * demonitor's flush: removes every {'DOWN', Ref, _, _, _} message of `ref`. Such a message was
+   * queued after the ref was made, so the scan starts at the ref's marker when one is known
+   * (O(messages queued since), usually none), else at the head.
+   */
+  removeDown(ref: Ref): number {
+    let prev = this.#markerOf(ref);
+    let node = prev === null ? this.#head : prev.next;
+    let removed = 0;
+    while (node !== null) {
+      const next = node.next;
+      const m = this.#message(node);
+      if (m instanceof Tuple && m.size === 5 && m.at(0) === A_DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref)) {
+        this.#unlink(prev, node);
+        removed++;
+      } else {
+        prev = node;
+      }
+      node = next;
+    }
+    this.#save = null;
+    return removed;
+  }
+
+  /** The marked node of `ref` (by identity, then by value), or null: scan from the head. */
+  #markerOf(ref: Ref): MessageNode | null {
+    const refs = this.#markerRefs;
+    if (refs === null) return null;
+    for (let i = 0; i < MAX_MARKERS; i++) if (refs[i] === ref) return this.#markerNodes![i]!;
+    for (let i = 0; i < MAX_MARKERS; i++) {
+      const marked = refs[i];
+      if (marked !== undefined && marked.equals(ref)) return this.#markerNodes![i]!;
+    }
+    return null;
+  }
+
+  /** Removes every message for which `drop` returns true. O(n). */
   removeWhere(drop: (message: Term) => boolean): number {
     let removed = 0;
     let prev: MessageNode | null = null;

@@ -37,8 +37,9 @@
  * cross threads.
  *
  * Invariants: `current` is set only while a slice runs (scheduler thread, synchronous), so JS's
- *   single thread makes the ambient context sound; `waitToken` changes on every suspension, so
- *   a stale timer or promise settlement is ignored; an EXITED process never runs again.
+ *   single thread makes the ambient context sound; `waitToken` changes on every await, so a
+ *   stale promise settlement is ignored; a receive/sleep timer acts only on the current wait's
+ *   `deadline` (receive.ts), so a stale one is ignored too; an EXITED process never runs again.
  * Threads: a Process belongs to one scheduler thread; nothing here is shared.
  * Ownership: the process owns its mailbox, dictionary and generator; the runtime's process
  *   table owns the Process object until it exits.
@@ -46,12 +47,13 @@
  *   InvalidArgumentError thrown at that yield (uncaught, the process exits with badarg).
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
-import type { Priority, Schedulable, TimerId } from '../sched/index.js';
+import type { Priority, Schedulable, TimerId, TimerTask } from '../sched/index.js';
 import type { Atom, Pid, Ref, Term } from '../term/index.js';
 import type { ProcessDictionary } from './dictionary.js';
 import { A_NORMAL } from './atoms.js';
 import { ErlangException } from './exception.js';
 import { Mailbox } from './mailbox.js';
+import type { RefTable } from './ref_table.js';
 import type { ProcessFunction } from './module_registry.js';
 import type { Runtime } from './runtime.js';
 import type { RefKey } from './signals.js';
@@ -157,10 +159,16 @@ export class Process implements Schedulable {
   wait: WaitKind = WaitKind.NONE;
   /** Changes on every suspension; timers and promise callbacks carry the value they saw. */
   waitToken = 0;
-  /** Set by a receive/sleep timer that fired for the current wait token. */
+  /** Set by the receive/sleep timer when the current wait's deadline passed. */
   timedOut = false;
-  /** The receive/sleep timer, or 0. */
+  /** Absolute time (scheduler clock ms) at which the current receive/sleep times out; -1: none (receive.ts). */
+  deadline = -1;
+  /** The process's one receive/sleep wheel timer, or 0; armed lazily, cancelled lazily (receive.ts). */
   timer: TimerId | 0 = 0;
+  /** When `timer` is due (scheduler clock ms). */
+  timerAt = 0;
+  /** The task of `timer`, made at the first timed wait and reused. */
+  waitTimeout: TimerTask | undefined = undefined;
   /** Reductions left in this slice. */
   budget = 0;
   /** Reductions spent over the process's life. */
@@ -177,8 +185,10 @@ export class Process implements Schedulable {
   gen: Iterator<unknown, unknown, unknown> | undefined = undefined;
   readonly mailbox = new Mailbox();
   links: Map<string, Pid> | undefined = undefined;
-  monitors: Map<RefKey, MonitorOut> | undefined = undefined;
-  monitoredBy: Map<RefKey, MonitorIn> | undefined = undefined;
+  /** Monitors this process holds, by ref key (ref_table.ts: not a Map, for the cost of delete). */
+  monitors: RefTable<MonitorOut> | undefined = undefined;
+  /** Monitors on this process, by ref key. */
+  monitoredBy: RefTable<MonitorIn> | undefined = undefined;
   dictionary: ProcessDictionary | undefined = undefined;
   registeredName: Atom | undefined = undefined;
   /** Keys of erlang timers (send_after/start_timer) addressed to this pid: cancelled at exit. */

@@ -90,17 +90,43 @@ export function timeoutMs(timeout: Timeout | undefined, where: string): number {
   return timeout;
 }
 
-/** The timer of a receive ... after, or of sleep: wakes the process if it still waits for it. */
+/**
+ * The timer of a receive ... after, or of sleep: one per process, armed lazily and cancelled
+ * lazily (a gen_server:call arms and ends a 5 s timeout per call; a wheel insert and cancel per
+ * call were a tenth of its cost).
+ *
+ *   - `proc.deadline` is the absolute clock time (scheduler clock, ms) at which the current wait
+ *     times out, or -1 when the process waits for no timeout. It is the truth; the wheel timer
+ *     only makes sure someone looks at it in time.
+ *   - `proc.timer` is the process's one wheel timer (0: none), due at `proc.timerAt`.
+ *     Invariant: while `proc.deadline >= 0`, a timer is armed with timerAt <= deadline.
+ *   - arming (a wait with a timeout suspends): set the deadline; keep the armed timer if it is
+ *     due no later than the deadline, else cancel it and arm one at the deadline.
+ *   - ending the wait (a message matched, the process was resumed with an exception): only
+ *     `deadline = -1`; the wheel timer stays. When it fires it finds no deadline and does
+ *     nothing, or a later deadline (a later wait) and re-arms for it, or a deadline that has
+ *     passed and times the wait out. So a process has at most one wheel timer, and a loop of
+ *     calls costs one clock read per call and one wheel insert per timeout period.
+ *   - the process's exit cancels its timer (signals.ts terminate).
+ * A timeout never fires early: the wheel timer is due at or after the deadline it is checked
+ * against, and `fire` compares the deadline with the clock again.
+ */
 class WaitTimeout implements TimerTask {
-  constructor(
-    readonly proc: Process,
-    readonly token: number,
-  ) {}
+  constructor(readonly proc: Process) {}
 
   fire(): void {
     const proc = this.proc;
-    if (proc.waitToken !== this.token || proc.status === ProcessStatus.EXITED) return;
     proc.timer = 0;
+    const deadline = proc.deadline;
+    if (deadline < 0 || proc.status === ProcessStatus.EXITED) return; // the wait it was armed for ended
+    const scheduler = proc.runtime.scheduler;
+    if (deadline > scheduler.now()) {
+      // Armed for an earlier wait that ended; the current one times out later.
+      proc.timer = scheduler.addTimerAt(deadline, this);
+      proc.timerAt = deadline;
+      return;
+    }
+    proc.deadline = -1;
     proc.timedOut = true;
     if (proc.status === ProcessStatus.WAITING && (proc.wait === WaitKind.RECEIVE || proc.wait === WaitKind.SLEEP)) {
       proc.status = ProcessStatus.RUNNABLE;
@@ -111,17 +137,22 @@ class WaitTimeout implements TimerTask {
 }
 
 function armTimer(proc: Process, ms: number): void {
+  const scheduler = proc.runtime.scheduler;
+  const deadline = scheduler.now() + ms;
   proc.timedOut = false;
-  proc.timer = proc.runtime.scheduler.addTimer(ms, new WaitTimeout(proc, ++proc.waitToken));
+  proc.deadline = deadline;
+  if (proc.timer !== 0) {
+    if (proc.timerAt <= deadline) return; // it fires first and re-arms for this deadline
+    scheduler.cancelTimer(proc.timer);
+  }
+  proc.timer = scheduler.addTimerAt(deadline, (proc.waitTimeout ??= new WaitTimeout(proc)));
+  proc.timerAt = deadline;
 }
 
+/** Ends the wait's timeout (lazily: see WaitTimeout). */
 function disarmTimer(proc: Process): void {
-  if (proc.timer !== 0) {
-    proc.runtime.scheduler.cancelTimer(proc.timer);
-    proc.timer = 0;
-  }
+  proc.deadline = -1;
   proc.timedOut = false;
-  proc.waitToken++;
 }
 
 /**
@@ -221,7 +252,6 @@ class Receiving<C> implements Iterator<Effect, C | undefined, unknown> {
     }
     if (this.#armed) {
       if (proc.timedOut) {
-        proc.timer = 0;
         proc.timedOut = false;
         this.#phase = Phase.DONE;
         return { value: undefined, done: true };

@@ -32,6 +32,7 @@ import { caught, ErlangException, exitReasonOf, isReportedClass, stackOf, type C
 import { LocalNames, type Cluster, type NameRegistry } from './cluster.js';
 import type { DirtyRequest } from './dirty_call.js';
 import type { ProcessFunction } from './module_registry.js';
+import { RefTable } from './ref_table.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
 import { DEFAULT_PROCESS_LIMIT, ProcessTable } from './process_table.js';
 import { pidKey, refKey, sendMessage, SignalQueue, terminate, type RefKey } from './signals.js';
@@ -204,8 +205,8 @@ export class Runtime {
     if (options.monitor === true && parent !== undefined) {
       ref = this.makeRef(parent);
       const key = refKey(ref);
-      (parent.monitors ??= new Map()).set(key, { ref, target: pid, object: pid });
-      (proc.monitoredBy ??= new Map()).set(key, { ref, watcher: parent.pid, object: pid });
+      (parent.monitors ??= new RefTable()).set(key, { ref, target: pid, object: pid });
+      (proc.monitoredBy ??= new RefTable()).set(key, { ref, watcher: parent.pid, object: pid });
     }
     this.scheduler.enqueue(proc);
     return { proc, ref };

@@ -48,6 +48,7 @@ import { localNode, tuple, type Atom, type Pid, type Ref, type Term } from '../t
 import { A_DOWN, A_EXIT, A_KILL, A_KILLED, A_NOPROC, A_NORMAL, A_PROCESS } from './atoms.js';
 import type { Caught } from './exception.js';
 import { ProcessStatus, WaitKind, type Process } from './process.js';
+import { RefTable } from './ref_table.js';
 import type { Runtime } from './runtime.js';
 
 export const SignalKind = {
@@ -205,7 +206,7 @@ function handle(runtime: Runtime, signal: Signal): void {
       if (target === undefined) {
         runtime.signals.items.push(new Signal(SignalKind.DOWN, signal.to, signal.from!, A_NOPROC, signal.ref, signal.object));
       } else {
-        (target.monitoredBy ??= new Map()).set(refKey(signal.ref!), { ref: signal.ref!, watcher: signal.from!, object: signal.object });
+        (target.monitoredBy ??= new RefTable()).set(refKey(signal.ref!), { ref: signal.ref!, watcher: signal.from!, object: signal.object });
       }
       return;
     case SignalKind.DEMONITOR:

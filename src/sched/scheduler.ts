@@ -236,6 +236,17 @@ export class Scheduler {
     return id;
   }
 
+  /**
+   * Sets a timer for the absolute clock time `deadline` (ms as `now()` reads them; a past one
+   * fires at the next batch). Owner thread only.
+   */
+  addTimerAt(deadline: number, task: TimerTask): TimerId {
+    if (this.#stopped) throw new BeamError(ErrorCode.VM_STOPPED, 'Scheduler.addTimerAt: the scheduler is stopped');
+    const id = this.#timers.addAt(deadline, task);
+    if (!this.#inBatch && !this.#wakeScheduled) this.#armTimeout();
+    return id;
+  }
+
   /** Cancels a timer: ms that were left, or false when it already fired or was cancelled. */
   cancelTimer(id: TimerId): number | false {
     return this.#timers.cancel(id);

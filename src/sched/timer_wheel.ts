@@ -5,7 +5,8 @@
  * The contract
  *   - `add(delayMs, payload)` sets a timer whose deadline is `clock.now() + delayMs` (absolute
  *     clock milliseconds, kept exactly as a float). `delayMs` is a non-negative integer, as in
- *     Erlang; 0 fires on the next `advance`.
+ *     Erlang; 0 fires on the next `advance`. `addAt(deadline, payload)` takes the absolute
+ *     deadline itself (for a caller that has read the clock already).
  *   - `advance(fire)` reads the clock once (`now`) and fires every timer whose deadline <= now,
  *     in deadline order, ties in insertion (id) order. A timer never fires early, whatever
  *     `tickMs` is: the wheel only narrows down where to look, the last bucket is checked
@@ -187,7 +188,23 @@ export class TimerWheel<T> {
         `TimerWheel.add: delayMs must be a non-negative integer number of milliseconds (at most ${Number.MAX_SAFE_INTEGER}); received ${describeValue(delayMs)}`,
       );
     }
-    const deadline = this.#readClock('add') + delayMs;
+    return this.#insert(this.#readClock('add') + delayMs, payload);
+  }
+
+  /**
+   * Schedules `payload` to fire at the absolute clock time `deadline` (a finite number of clock
+   * ms, as `clock.now()` reads; one in the past fires on the next advance). For a caller that
+   * already read the clock and keeps the deadline (a process's reused receive timer,
+   * src/process/receive.ts): it saves a clock read and knows the exact deadline. O(1).
+   */
+  addAt(deadline: number, payload: T): TimerId {
+    if (typeof deadline !== 'number' || !Number.isFinite(deadline)) {
+      throw new InvalidArgumentError(`TimerWheel.addAt: deadline must be a finite number of clock milliseconds; received ${describeValue(deadline)}`);
+    }
+    return this.#insert(deadline, payload);
+  }
+
+  #insert(deadline: number, payload: T): TimerId {
     const id = this.#nextId++;
     const node = new TimerNode<T>(id, deadline, Math.max(this.#cur, this.#tickOf(deadline)), payload);
     this.#place(node);

@@ -40,6 +40,7 @@ import { pidKey, receiveForwarded, refKey, sendMessage, Signal } from '../proces
 import { decodeLocalMessage, encodeLocalMessageInto, localMessageKeepingBytes, isLocalMessage, isWireSignal, LOCAL_MESSAGE, signalFromWire, wireTuple } from '../process/signal_codec.js';
 import type { Cluster, NameRegistry } from '../process/cluster.js';
 import { Process, ProcessStatus } from '../process/process.js';
+import { RefTable } from '../process/ref_table.js';
 import { processInfoOf } from '../process/process_info.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Runtime, type RuntimeOptions } from '../process/runtime.js';
@@ -477,7 +478,7 @@ export class ThreadHost {
       const proc = this.runtime.lookup(pid)!;
       if (control.linkTo !== undefined) (proc.links ??= new Map()).set(pidKey(control.linkTo), control.linkTo);
       if (control.monitorRef !== undefined && control.watcher !== undefined) {
-        (proc.monitoredBy ??= new Map()).set(refKey(control.monitorRef), { ref: control.monitorRef, watcher: control.watcher, object: pid });
+        (proc.monitoredBy ??= new RefTable()).set(refKey(control.monitorRef), { ref: control.monitorRef, watcher: control.watcher, object: pid });
       }
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
@@ -523,7 +524,7 @@ export class ThreadHost {
     proc.guest = true;
     proc.priority = state.priority;
     for (const linked of state.links) (proc.links ??= new Map()).set(pidKey(linked), linked);
-    for (const m of state.monitoredBy) (proc.monitoredBy ??= new Map()).set(refKey(m.ref), { ref: m.ref, watcher: m.watcher, object: m.object });
+    for (const m of state.monitoredBy) (proc.monitoredBy ??= new RefTable()).set(refKey(m.ref), { ref: m.ref, watcher: m.watcher, object: m.object });
     for (const message of state.messages) proc.mailbox.push(message);
     if (state.name !== undefined) proc.registeredName = state.name;
     runtime.table.adopt(proc);

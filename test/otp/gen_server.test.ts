@@ -56,6 +56,13 @@ t.test('start_link, call, cast and info; a named server; already_started', async
   t.same(await op(vm, 'cast', atom('gs_nobody'), atom('x')), tuple(ok, ok), 'a cast to an unregistered name is ok');
 });
 
+t.test('each call removes its monitor on both sides (the monitor fast path leaves nothing behind)', async (t) => {
+  const vm = await start(t);
+  const server = serverOf(await op(vm, 'start', tuple(atom('ok'), vm.self)));
+  t.same(await op(vm, 'calls_then_monitors', server, 50), tuple(ok, [[], [], 50]), '50 calls, then no monitor held by the client nor on the server');
+  t.same(await op(vm, 'call', server, atom('get')), tuple(ok, 50), 'every call was handled once');
+});
+
 t.test('init returns: ignore, {stop, R}, a bad value, a crash; continue and timeout', async (t) => {
   const vm = await start(t);
   t.same(await op(vm, 'start', tuple(atom('ignore'), vm.self)), tuple(ok, atom('ignore')), 'ignore');

@@ -106,3 +106,26 @@ t.test('encoded messages: scanAny and removeWhere decode what they take', async 
   t.equal(box.scanAny(), atom('keep'), 'scanAny returns the decoded term');
   t.equal(box.length, 0);
 });
+
+t.test("removeDown (demonitor's flush) removes the ref's 'DOWN's after its marker, or from the head without one", async (t) => {
+  const down = (r: Ref, reason: Term): Tuple => tuple(atom('DOWN'), r, atom('process'), atom('x'), reason);
+  const box = new Mailbox();
+  const early = ref(7);
+  box.push(down(early, atom('before_mark'))); // no marker for `early`: found from the head
+  const r = ref(8);
+  box.push(1);
+  box.mark(r);
+  box.push(2);
+  box.push(down(r, atom('a')));
+  box.push(down(ref(9), atom('other')));
+  box.push(down(new Ref(localNode(), 0, [8, 0, 0]), atom('b'))); // the same ref by value
+  box.push(tuple(atom('DOWN'), r, atom('process'))); // not a 'DOWN' message: stays
+  t.equal(box.removeDown(r), 2, "both 'DOWN's of the ref");
+  t.same(box.toArray(), [down(early, atom('before_mark')), 1, 2, down(ref(9), atom('other')), tuple(atom('DOWN'), r, atom('process'))], 'the rest in order');
+  t.equal(box.removeDown(early), 1, 'a ref without a marker is looked for from the head');
+  t.equal(box.length, 4);
+  box.push(3);
+  box.beginReceive(undefined);
+  t.equal(box.scan(counting(3)), 3, 'the list is still consistent (tail, length)');
+  t.equal(box.length, 4);
+});

@@ -40,6 +40,18 @@ t.test('receive with a timeout returns undefined after the time; infinity waits 
   await t.rejects(vm.receive(P.any, -1), { code: ErrorCode.INVALID_ARGUMENT, message: /timeout must be a non-negative integer/ }, 'a bad timeout names the argument');
 });
 
+t.test('timed receives ended by a message leave no timer behind that makes a later wait early, late or spurious', async (t) => {
+  const { vm } = await startVM(t);
+  await vm.spawn('scenario', 'lazyTimer', [vm.self]);
+  const m = (await vm.receive(P.tuple(atom('lazy_timer'), P.capture('shorter'), P.capture('longer'), P.capture('infinite'), P.capture('slept')), 5000))!;
+  t.ok(m !== undefined, 'the scenario reported');
+  const { shorter, longer, slept } = m as { shorter: number; longer: number; slept: number };
+  t.ok(shorter >= 30 && shorter < 250, `a 30 ms wait after a longer one timed out after ${shorter.toFixed(1)} ms (not at the older timer's 300 ms)`);
+  t.ok(longer >= 60 && longer < 1000, `a 60 ms wait after a shorter one timed out after ${longer.toFixed(1)} ms (not at the older timer's 20 ms)`);
+  sameTerm(t, m.infinite, atom('m4'), 'a stale timer did not end the infinite receive');
+  t.ok(slept >= 10, `sleep(10) slept ${slept.toFixed(1)} ms`);
+});
+
 t.test('a receive on a fresh ref skips the 100,000 messages queued before it was made', async (t) => {
   const { vm } = await startVM(t);
   const server = await vm.spawn('scenario', 'echoServer', []);

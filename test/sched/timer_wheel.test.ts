@@ -38,6 +38,25 @@ t.test('a timer fires once its delay has passed, never before', (t) => {
   t.end();
 });
 
+t.test('addAt fires at its absolute deadline (fractional too), a past one on the next advance; a bad deadline is refused', (t) => {
+  const clock = new FakeClock(100);
+  const wheel = new TimerWheel<string>({ clock });
+  wheel.addAt(112.5, 'late');
+  wheel.addAt(90, 'past');
+  const id = wheel.add(5, 'relative');
+  t.equal(wheel.nextDeadline(), 90);
+  t.same(collect(wheel), ['past']);
+  clock.time = 112.4;
+  t.same(collect(wheel), ['relative']);
+  t.equal(wheel.remaining(id), false);
+  clock.time = 112.5;
+  t.same(collect(wheel), ['late']);
+  t.equal(wheel.size, 0);
+  t.throws(() => wheel.addAt(Number.NaN, 'x'), { name: 'InvalidArgumentError', message: /deadline must be a finite number/ });
+  t.throws(() => wheel.addAt(Number.POSITIVE_INFINITY, 'x'), { message: /received Infinity|received/ });
+  t.end();
+});
+
 t.test('a 0 ms timer fires on the next advance and not earlier', (t) => {
   const clock = new FakeClock(5);
   const wheel = new TimerWheel<string>({ clock });
