@@ -65,6 +65,7 @@ import {
   unregister,
   whereis,
   type ProcessGenerator,
+  type ProcessStep,
 } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Atom, atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
@@ -236,6 +237,56 @@ class CallAnswer {
   }
 }
 
+/** What a process body yields to its scheduler (receive.ts's effects). */
+type Effect = ProcessGenerator<unknown> extends Generator<infer E, unknown, unknown> ? E : never;
+
+/**
+ * The wait of a call: runs the receive of its answer (`yield*` hands our steps to the scheduler
+ * as they are), then demonitors (flush) and returns the reply, or exits as the header says.
+ * An exception thrown into the wait (the process is resumed with one) ends the receive and
+ * propagates, as it would through a generator.
+ */
+class Calling implements Iterator<Effect, Term, unknown> {
+  constructor(
+    readonly wait: Iterator<Effect, Tuple | undefined, unknown>,
+    readonly tag: Ref,
+    readonly server: ServerRef,
+    readonly request: Term,
+    readonly ms: number | 'infinity',
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<Effect, Term> {
+    const step = this.wait.next(value);
+    return step.done === true ? { value: this.#answer(step.value), done: true } : step;
+  }
+
+  throw(error: unknown): IteratorResult<Effect, Term> {
+    const step = this.wait.throw!(error);
+    return step.done === true ? { value: this.#answer(step.value), done: true } : step;
+  }
+
+  return(value?: Term): IteratorResult<Effect, Term> {
+    this.wait.return?.();
+    return { value: value as Term, done: true };
+  }
+
+  #answer(got: Tuple | undefined): Term {
+    if (got === undefined) {
+      demonitor(this.tag, FLUSH);
+      exit(tuple(A.timeout, callInfo(this.server, this.request, this.ms)));
+    }
+    if (got.size === 2) {
+      demonitor(this.tag, FLUSH);
+      return got.at(1);
+    }
+    exit(tuple(got.at(4), callInfo(this.server, this.request, this.ms)));
+  }
+}
+
 /** The gen_server API, used with yield* inside processes. */
 export const GenServer = {
   /** gen_server:start(Module, Args, Options): {ok, Pid} | ignore | {error, Reason}. */
@@ -255,23 +306,19 @@ export const GenServer = {
     return result;
   },
 
-  /** gen_server:call(Server, Request[, Timeout]) (see the header for its exits). */
-  *call(server: ServerRef, request: Term, timeout: CallTimeout = 5000): ProcessGenerator<Term> {
+  /**
+   * gen_server:call(Server, Request[, Timeout]) (see the header for its exits), used as
+   * `yield* GenServer.call(...)`. The request is sent when call() is evaluated; the returned
+   * step waits for the answer (a hand-written iterator, not a generator: one generator level
+   * less to resume per call).
+   */
+  call(server: ServerRef, request: Term, timeout: CallTimeout = 5000): ProcessStep<Term> {
     const ms = timeoutOf(timeout, 'gen_server:call');
     const pid = toServerPid(server);
     if (pid === undefined) exit(tuple(A.noproc, callInfo(server, request, ms)));
     const tag = monitor('process', pid);
     send(pid, tuple(A.gen_call, tuple(self(), tag), request));
-    const got = yield* receive(new CallAnswer(tag), ms);
-    if (got === undefined) {
-      demonitor(tag, FLUSH);
-      exit(tuple(A.timeout, callInfo(server, request, ms)));
-    }
-    if (got.size === 2) {
-      demonitor(tag, FLUSH);
-      return got.at(1);
-    }
-    exit(tuple(got.at(4), callInfo(server, request, ms)));
+    return new Calling(receive(new CallAnswer(tag), ms)[Symbol.iterator](), tag, server, request, ms);
   },
 
   /** gen_server:cast(Server, Request): ok, always. */
