@@ -283,20 +283,23 @@ function monitorTarget(runtime: Runtime, target: unknown): { pid: Pid | undefine
  */
 export function monitor(type: 'process' | Atom, target: Pid | Atom | Tuple): Ref;
 export function monitor(target: Pid | Atom | Tuple): Ref;
-export function monitor(...args: unknown[]): Ref {
+export function monitor(first: unknown, second?: unknown): Ref {
   const proc = currentProcess('monitor');
   const runtime = proc.runtime;
   let target: unknown;
-  if (args.length === 2) {
-    const type = args[0];
-    if (type !== 'process' && !(type instanceof Atom && type.name === 'process')) {
-      throw new InvalidArgumentError(`monitor: type must be 'process' (ports and time offsets are not supported); received ${describeValue(type)}`);
+  // arguments.length, not a rest array: monitor is on the path of every gen_server:call.
+  if (arguments.length === 2) {
+    if (first !== 'process' && !(first instanceof Atom && first.name === 'process')) {
+      throw new InvalidArgumentError(`monitor: type must be 'process' (ports and time offsets are not supported); received ${describeValue(first)}`);
     }
-    target = args[1];
+    target = second;
   } else {
-    target = args[0];
+    target = first;
   }
-  const { pid, object } = monitorTarget(runtime, target);
+  let pid: Pid | undefined;
+  let object: Term;
+  if (target instanceof Pid && target.node === runtime.node) pid = object = target;
+  else ({ pid, object } = monitorTarget(runtime, target));
   proc.budget -= 1;
   const ref = runtime.makeRef(proc);
   const key = refKey(ref);
