@@ -93,8 +93,6 @@ export const A = {
   bad_state_enter_return_from_state_function: atom('bad_state_enter_return_from_state_function'),
   bad_state_enter_action_from_state_function: atom('bad_state_enter_action_from_state_function'),
   loop_state_callback_result: atom('loop_state_callback_result'),
-  true_: atom('true'),
-  false_: atom('false'),
 };
 
 /** One event: {EventType, EventContent}. */
@@ -249,7 +247,7 @@ function timeOf(value: Term): number | 'infinity' | undefined {
 /** Timeout options: [] or [{abs, false}] (absolute times need erlang:monotonic_time, which beamjs lacks). */
 function timeoutOptionsOk(opts: Term): boolean {
   if (!Array.isArray(opts)) return false;
-  return (opts as Term[]).every((o) => o instanceof Tuple && o.size === 2 && o.at(0) === A.abs && o.at(1) === A.false_);
+  return (opts as Term[]).every((o) => o instanceof Tuple && o.size === 2 && o.at(0) === A.abs && o.at(1) === false);
 }
 
 function parseTimeoutAction(action: Term): TimeoutAction | undefined {
@@ -299,12 +297,12 @@ function runActions(actions: Term, tr: Transition, enter: boolean): void {
     throw new EngineError(tuple(enter ? A.bad_state_enter_action_from_state_function : A.bad_action_from_state_function, a));
   };
   for (const a of list) {
-    if (a === A.postpone || (a instanceof Tuple && a.size === 2 && a.at(0) === A.postpone && (a.at(1) === A.true_ || a.at(1) === A.false_))) {
+    if (a === A.postpone || (a instanceof Tuple && a.size === 2 && a.at(0) === A.postpone && (a.at(1) === true || a.at(1) === false))) {
       if (enter) bad(a);
-      tr.postpone = a === A.postpone || (a as Tuple).at(1) === A.true_;
+      tr.postpone = a === A.postpone || (a as Tuple).at(1) === true;
       continue;
     }
-    if (a === A.hibernate || (a instanceof Tuple && a.size === 2 && a.at(0) === A.hibernate && (a.at(1) === A.true_ || a.at(1) === A.false_))) continue; // wait only
+    if (a === A.hibernate || (a instanceof Tuple && a.size === 2 && a.at(0) === A.hibernate && (a.at(1) === true || a.at(1) === false))) continue; // wait only
     if (a instanceof Tuple && a.size === 3 && a.at(0) === A.next_event) {
       if (enter || !isEventType(a.at(1))) bad(a);
       tr.nextEvents.push({ type: a.at(1), content: a.at(2) });
