@@ -11,8 +11,12 @@ import { startOtpVM } from './fixtures/start_vm.js';
 
 const MODULES = [new URL('./fixtures/statems.js', import.meta.url)];
 
-function start(t: Test): Promise<VM> {
-  return startOtpVM(t, MODULES);
+// One VM for the file (a VM on 2 threads costs about a second to start): every test uses
+// machines of its own and consumes the messages it causes (noMoreTraces checks it).
+const shared = await startOtpVM(t, MODULES);
+
+function start(_t: Test): Promise<VM> {
+  return Promise.resolve(shared);
 }
 
 let tags = 0;
@@ -387,4 +391,15 @@ t.test('state_functions: the OTP docs code lock (postpone, state_timeout, state 
     'the whole trace: enter calls, next_events in order, postponed events retried after the state time-out',
   );
   t.same(await op(vm, 'call', lock, atom('which')), tuple(ok, atom('locked')), 'locked again');
+});
+
+t.test('many clients on every scheduler: no event lost or reordered, next_event right after its event', async (t) => {
+  const vm = await start(t);
+  const server = serverOf(await op(vm, 'start', [], undefined as unknown as Term, atom('sm_counter')));
+  const clients = 6;
+  const n = 300;
+  for (let round = 0; round < 3; round++) {
+    const outcomes = await Promise.all(Array.from({ length: clients }, () => op(vm, 'flood', server, n)));
+    t.same(outcomes, outcomes.map(() => tuple(ok, tuple(n, 0))), `round ${round}: each of ${clients} clients: ${n} casts counted in order, then its call`);
+  }
 });
