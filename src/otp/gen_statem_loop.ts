@@ -19,8 +19,11 @@
  * (NextState =/= State) the state_timeout is cancelled and the postponed events are retried;
  * then, with state_enter, the state enter call runs when the state changed or a repeat_state
  * result asked for it (OldState stays the state before the transition when an enter call
- * repeats itself); its actions join the transition's; then the time-outs are started. The event
- * time-out starts only when no event is queued, and any event cancels it. An enter call may not
+ * repeats itself); its actions join the transition's; then the time-outs are set: of several
+ * actions for one type the last wins, in the place of that last one, applied to the time-outs
+ * running before (so {T, update, C} after {T, cancel} updates the running timer; an update of a
+ * time-out that is not running is a zero time-out). The event time-out is set only when no
+ * event is queued, and any event cancels it. An enter call may not
  * change the state, postpone or insert events: {bad_state_enter_return_from_state_function, R}
  * and {bad_state_enter_action_from_state_function, A}, as OTP names them.
  *
@@ -42,8 +45,10 @@ import {
   self,
   send,
   startTimer,
+  yield_,
   type ProcessGenerator,
 } from '../process/index.js';
+import { currentProcess } from '../process/process.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Atom, atom, exactEquals, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 
@@ -402,13 +407,13 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
     if (stop !== undefined) return stop;
   }
   m.queue = [...tr.nextEvents, ...m.queue];
-  // Time-outs, in the order they were set; the event time-out last (it needs an empty queue).
-  let eventTimeout: TimeoutAction | undefined;
-  for (const t of tr.timeouts) {
-    if (t.type === A.timeout) {
-      eventTimeout = t;
-      continue;
-    }
+  // Time-outs (OTP's rules, checked against erl): of several actions for one type the last
+  // wins, at the place of that last one; each is applied to the time-outs running before this
+  // transition (so `update` after `cancel` updates the running timer); the event time-out only
+  // when no event is queued.
+  const last = tr.timeouts.filter((t, i) => !tr.timeouts.some((u, j) => j > i && exactEquals(u.type, t.type)));
+  for (const t of last) {
+    if (t.type === A.timeout && m.queue.length > 0) continue;
     if (t.op === 'cancel' || (t.op === 'start' && t.time === 'infinity')) yield* cancelTimeout(m, t.type);
     else if (t.op === 'start') yield* startTimeout(m, t.type, t.time as number, t.content);
     else {
@@ -417,18 +422,24 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
       else yield* startTimeout(m, t.type, 0, t.content);
     }
   }
-  if (eventTimeout !== undefined && m.queue.length === 0) {
-    if (eventTimeout.op === 'start' && eventTimeout.time !== 'infinity') yield* startTimeout(m, A.timeout, eventTimeout.time, eventTimeout.content);
-    else if (eventTimeout.op === 'update') yield* startTimeout(m, A.timeout, 0, eventTimeout.content);
-  }
   return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The loop
 
-/** The next event, or a Stop ('$gen_stop', the parent's exit). */
+/**
+ * The next event, or a Stop ('$gen_stop', the parent's exit). An event of the queue or the t0q
+ * costs a reduction, as a receive does, and the process yields when its slice's budget is spent:
+ * a machine that keeps inserting events (or loops through postpone and state changes, as OTP
+ * allows) must not hold its scheduler.
+ */
 function* nextEvent(m: Machine): ProcessGenerator<StatemEvent | Stop> {
+  if (m.queue.length > 0 || m.t0q.length > 0) {
+    const proc = currentProcess('gen_statem');
+    proc.budget -= 1;
+    if (proc.budget <= 0) yield* yield_();
+  }
   const queued = m.queue.shift();
   if (queued !== undefined) return queued;
   const t0 = m.t0q.shift();

@@ -229,6 +229,14 @@ t.test('event time-out: fires when idle, with its content; cancelled by any even
   castTo(vm, pid, keepWith([tuple(atom('timeout'), 0, atom('zero2'))]));
   const zero = await traces(vm, 4);
   t.same(zero.slice(1), [tr(a, cast, atom('queued')), tr(a, cast, keepWith([tuple(atom('timeout'), 0, atom('zero2'))])), tr(a, atom('timeout'), atom('zero2'))], 'an event time-out is not started when events are queued; 0 fires at once');
+  // Zero time-outs are delivered in the order set (erl 25 does the same): an event time-out
+  // before a generic one fires; after it, the generic one's event cancels it.
+  const g = tuple(atom('timeout'), atom('g'));
+  castTo(vm, pid, keepWith([tuple(atom('timeout'), 0, atom('et')), tuple(g, 0, atom('g'))]));
+  t.same((await traces(vm, 3)).slice(1), [tr(a, atom('timeout'), atom('et')), tr(a, g, atom('g'))], 'event time-out 0, then generic 0: both, in order');
+  castTo(vm, pid, keepWith([tuple(g, 0, atom('g')), tuple(atom('timeout'), 0, atom('et'))]));
+  castTo(vm, pid, atom('after'));
+  t.same((await traces(vm, 3)).slice(1), [tr(a, g, atom('g')), tr(a, cast, atom('after'))], 'generic 0, then event time-out 0: the generic event cancels the event time-out');
   castTo(vm, pid, keepWith([tuple(atom('timeout'), atom('update'), atom('u'))]));
   t.same((await traces(vm, 2))[1], tr(a, atom('timeout'), atom('u')), 'update of no running event time-out fires at once');
   t.ok(await noMoreTraces(vm));
