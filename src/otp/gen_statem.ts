@@ -39,10 +39,12 @@
  * waits until the server terminated.
  *
  * Start: as gen_server (proc_lib's init_ack): the name is registered first ({error,
- * {already_started, Pid}} when taken); init/1 and callback_mode/0 run before start returns;
- * the enter call of the initial state (OldState = State) runs after the ack, before any event.
- * A bad init return is {bad_return_from_init, V}; a crash in init is {error, Reason} with the
- * exit reason ({Reason, Stack} for class error).
+ * {already_started, Pid}} when taken); init/1 runs before start returns;
+ * then callback_mode/0 (a bad mode crashes the machine with {bad_return_from_callback_mode, M},
+ * as OTP 25 does, after start returned {ok, Pid}), the init actions (postpone is ignored: there
+ * is no event) and the enter call of the initial state (OldState = State), before any event. A
+ * bad init return is {error, {bad_return_from_init, V}}; a crash in init is {error, Reason}
+ * with the exit reason ({Reason, Stack} for class error).
  *
  * Differences from OTP: `hibernate` only waits (a generator has no heap to compact); time-out
  * option {abs, true} is refused as a bad action (beamjs has no erlang:monotonic_time yet);
@@ -241,7 +243,6 @@ defineModule('gen_statem', {
     let result: Term;
     try {
       result = yield* runCallback(module, init_, [args]);
-      if (result instanceof Tuple && result.at(0) === A.ok && (result.size === 3 || result.size === 4)) yield* readCallbackMode(m);
     } catch (thrown) {
       const stop = stopOf(thrown);
       fail(stop.errorStack === undefined ? stop.reason : tuple(stop.reason, stop.errorStack));
@@ -261,6 +262,8 @@ defineModule('gen_statem', {
     ack(tuple(A.ok, me));
     let stop;
     try {
+      // As OTP 25: callback_mode/0 is read after the ack (a bad one crashes the started machine).
+      yield* readCallbackMode(m);
       stop = yield* transition(m, undefined, ok.size === 4 ? ok.at(3) : [], true);
     } catch (thrown) {
       stop = stopOf(thrown);

@@ -91,7 +91,7 @@ export const A = {
   gen_stop: atom('$gen_stop'),
   EXIT: atom('EXIT'),
   gen_statem: atom('gen_statem'),
-  bad_callback_mode: atom('bad_callback_mode'),
+  bad_return_from_callback_mode: atom('bad_return_from_callback_mode'),
   bad_return_from_init: atom('bad_return_from_init'),
   bad_return_from_state_function: atom('bad_return_from_state_function'),
   bad_action_from_state_function: atom('bad_action_from_state_function'),
@@ -172,7 +172,7 @@ export function stopOf(thrown: unknown): Stop {
 
 /**
  * callback_mode/0: state_functions | handle_event_function, alone or in a list with state_enter.
- * Anything else is an engine error {bad_callback_mode, CM}.
+ * Anything else is an engine error {bad_return_from_callback_mode, CM}.
  */
 export function* readCallbackMode(m: Machine): ProcessGenerator<void> {
   const cm = yield* runCallback(m.module, A.callback_mode, []);
@@ -182,9 +182,9 @@ export function* readCallbackMode(m: Machine): ProcessGenerator<void> {
   for (const item of items) {
     if (item === A.state_enter) enter = true;
     else if ((item === A.state_functions || item === A.handle_event_function) && mode === undefined) mode = item === A.state_functions ? 'state_functions' : 'handle_event_function';
-    else throw new EngineError(tuple(A.bad_callback_mode, cm));
+    else throw new EngineError(tuple(A.bad_return_from_callback_mode, cm));
   }
-  if (mode === undefined) throw new EngineError(tuple(A.bad_callback_mode, cm));
+  if (mode === undefined) throw new EngineError(tuple(A.bad_return_from_callback_mode, cm));
   m.mode = mode;
   m.stateEnter = enter;
 }
@@ -391,7 +391,6 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
   }
   const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
   runActions(result.actions, tr, false);
-  if (init && tr.postpone) throw new EngineError(tuple(A.bad_action_from_state_function, A.postpone));
   const oldState = m.state;
   const changed = init || !exactEquals(result.state, oldState);
   m.data = result.data;
