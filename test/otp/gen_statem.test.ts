@@ -403,6 +403,13 @@ t.test('state_functions: the OTP docs code lock (postpone, state_timeout, state 
     'the whole trace: enter calls, next_events in order, postponed events retried after the state time-out',
   );
   t.same(await op(vm, 'call', lock, atom('which')), tuple(ok, atom('locked')), 'locked again');
+  // A state without its function: error undef, as calling Module:State/3 in OTP.
+  const ref = await vm.monitor(lock);
+  castTo(vm, lock, tuple(atom('goto'), atom('nowhere')));
+  t.same(await next(vm, P.tuple(atom('lock_terminated'), P.any, P.any)), tuple(atom('lock_terminated'), atom('undef'), atom('nowhere')), 'terminate(undef, nowhere, Data)');
+  const down = ((await next(vm, P.tuple(atom('DOWN'), ref, P.any, P.any, P.any))) as Tuple).at(4) as Tuple;
+  const frame = (down.at(1) as Term[])[0] as Tuple;
+  t.same([down.at(0), frame.at(0), frame.at(1), ((frame.at(2) as Term[]).slice(0, 2))], [atom('undef'), atom('sm_lock'), atom('nowhere'), [enter, L]], 'exit {undef, [{sm_lock, nowhere, [enter, locked, Data], []}]}');
 });
 
 t.test('many clients on every scheduler: no event lost or reordered, next_event right after its event', async (t) => {
