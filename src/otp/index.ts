@@ -1,8 +1,12 @@
 /**
- * src/otp: the OTP behaviours. Today: gen_server (gen_server.ts) and supervisor (supervisor.ts). Importing this file defines
- * the `gen_server` module (its server process), so it must be loaded in every scheduler thread:
- * the VM's `modules` should include a file that imports it (any file importing 'beamjs' does).
+ * src/otp: the OTP behaviours: gen_server (gen_server.ts), supervisor (supervisor.ts), gen_event
+ * (gen_event.ts) and the application behaviour with its controller (application.ts). Importing
+ * this file defines their modules (`gen_server`, `gen_event`, `application_controller`, …), so it
+ * must be loaded in every scheduler thread: the VM's `modules` should include a file that
+ * imports it (any file importing 'beamjs' does).
  */
 export { GenServer } from './gen_server.js';
 export type { From, ServerRef, StartOptions, CallTimeout } from './gen_server.js';
 export { Supervisor } from './supervisor.js';
+export { GenEvent } from './gen_event.js';
+export type { Handler, ManagerOptions } from './gen_event.js';
