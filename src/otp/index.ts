@@ -10,3 +10,5 @@ export type { From, ServerRef, StartOptions, CallTimeout } from './gen_server.js
 export { Supervisor } from './supervisor.js';
 export { GenEvent } from './gen_event.js';
 export type { Handler, ManagerOptions } from './gen_event.js';
+export { Application } from './application.js';
+export type { AppSpec, LoadOptions, ControllerOptions, RestartType } from './application.js';
