@@ -9,6 +9,17 @@ import { schedulerOptions } from '../support/schedulers.js';
 import { startOtpVM } from './fixtures/start_vm.js';
 
 const MODULES = [new URL('./fixtures/event_handlers.js', import.meta.url)];
+
+// One VM for the file (starting scheduler threads costs seconds on a busy machine); each test
+// uses its own managers and names. The test that checks reports starts its own (a logger).
+let shared: Promise<VM> | undefined;
+async function sharedVM(): Promise<VM> {
+  if (shared === undefined) shared = startOtpVM(t, MODULES);
+  const vm = await shared;
+  // What an earlier test left in the mailbox must not match this test's patterns.
+  while ((await vm.receive((m: Term) => ({ m }), 20)) !== undefined);
+  return vm;
+}
 const ok = atom('ok');
 const a = atom;
 let tags = 0;
@@ -21,10 +32,10 @@ async function op(vm: VM, name: string, ...args: Term[]): Promise<Term> {
   return got.outcome as Term;
 }
 
-async function next(vm: VM, pattern: PatternLike): Promise<Term> {
+async function next(vm: VM, pattern: PatternLike, ms = 5000): Promise<Term> {
   const matcher = compilePattern(pattern);
-  const got = await vm.receive((m: Term) => (matcher.match(m) !== undefined ? { m } : undefined), 5000);
-  if (got === undefined) throw new Error('no matching message within 5 s');
+  const got = await vm.receive((m: Term) => (matcher.match(m) !== undefined ? { m } : undefined), ms);
+  if (got === undefined) throw new Error(`no matching message within ${ms} ms`);
   return got.m;
 }
 
@@ -39,7 +50,7 @@ const args = (vm: VM, tag: string, mode = 'ok'): Term => ({ mode: a(mode), rec: 
 const okv = (v: Term): Tuple => tuple(ok, v);
 
 t.test('start: a named manager, already_started, start_monitor', async (t) => {
-  const vm = await startOtpVM(t, MODULES);
+  const vm = await sharedVM();
   const mgr = await manager(vm, a('ge_mgr'));
   t.same(await op(vm, 'start', a('ge_mgr')), okv(tuple(a('error'), tuple(a('already_started'), mgr))), 'a taken name: {error, {already_started, Pid}}');
   t.same(await op(vm, 'which', a('ge_mgr')), okv([]), 'no handlers yet, reached by name');
@@ -49,7 +60,7 @@ t.test('start: a named manager, already_started, start_monitor', async (t) => {
 });
 
 t.test('add_handler: init returns, handler ids, which_handlers order', async (t) => {
-  const vm = await startOtpVM(t, MODULES);
+  const vm = await sharedVM();
   const mgr = await manager(vm);
   const crashed = (await op(vm, 'add', mgr, a('ge_handler'), args(vm, 'c', 'crash'))) as Tuple;
   const exitValue = crashed.at(1) as Tuple;
@@ -66,7 +77,7 @@ t.test('add_handler: init returns, handler ids, which_handlers order', async (t)
 });
 
 t.test('notify, sync_notify, call; delete_handler; exits for a missing manager', async (t) => {
-  const vm = await startOtpVM(t, MODULES);
+  const vm = await sharedVM();
   const mgr = await manager(vm);
   await op(vm, 'add', mgr, a('ge_handler'), args(vm, 'h1'));
   await op(vm, 'add', mgr, tuple(a('ge_handler'), 2), args(vm, 'h2'));
@@ -131,7 +142,7 @@ t.test('a crash or a bad return removes just that handler; the manager lives on'
 });
 
 t.test('swap_handler, swap_handler returns, and init({Args2, Res})', async (t) => {
-  const vm = await startOtpVM(t, MODULES);
+  const vm = await sharedVM();
   const mgr = await manager(vm);
   await op(vm, 'add', mgr, a('ge_handler'), args(vm, 'old'));
   const newArgs = args(vm, 'new');
@@ -152,7 +163,7 @@ t.test('swap_handler, swap_handler returns, and init({Args2, Res})', async (t) =
 });
 
 t.test('supervised handlers: gen_event_EXIT, the owner dying, swap_sup_handler, the manager stopping', async (t) => {
-  const vm = await startOtpVM(t, MODULES);
+  const vm = await sharedVM();
   const mgr = await manager(vm);
   const owner = await vm.spawn('ge_owner', 'run', [vm.self, mgr, tuple(a('ge_handler'), 's1'), args(vm, 's1')]);
   t.same(await next(vm, P.tuple(a('owner'), a('added'), P.any)), tuple(a('owner'), a('added'), ok), 'add_sup_handler: ok');
@@ -183,7 +194,7 @@ t.test('supervised handlers: gen_event_EXIT, the owner dying, swap_sup_handler, 
 });
 
 t.test("stop/3 with a reason; a trapping manager whose parent exits", async (t) => {
-  const vm = await startOtpVM(t, MODULES);
+  const vm = await sharedVM();
   const mgr = await manager(vm);
   const ref = await vm.monitor(mgr);
   await op(vm, 'add', mgr, a('ge_handler'), args(vm, 'r1'));
@@ -198,4 +209,20 @@ t.test("stop/3 with a reason; a trapping manager whose parent exits", async (t) 
   vm.send(linked, a('go'));
   t.same(await next(vm, P.tuple(a('terminate'), a('p1'), P.any)), tuple(a('terminate'), a('p1'), a('stop')), "the parent's exit: terminate(stop, S)");
   t.same(await next(vm, P.tuple(a('DOWN'), ref2, P.any, P.any, P.any)), tuple(a('DOWN'), ref2, a('process'), mgr2, a('parent_left')), "the manager exits with the parent's reason");
+});
+
+t.test('events from several senders (several threads when multi): none lost, each sender in order', async (t) => {
+  const vm = await sharedVM();
+  const mgr = await manager(vm);
+  t.same(await op(vm, 'add', mgr, a('ge_counter'), []), okv(ok), 'a counting handler');
+  t.same(await op(vm, 'add', mgr, tuple(a('ge_counter'), 2), []), okv(ok), 'and a second one');
+  const senders = 6;
+  const count = 300;
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < senders; i++) await vm.spawn('ge_sender', 'run', [vm.self, mgr, round * senders + i, count]);
+    for (let i = 0; i < senders; i++) await next(vm, P.tuple(a('sender_done'), P.any), 10_000);
+  }
+  const expected = Array.from({ length: 2 * senders }, (_, i) => tuple(i, count));
+  t.same(await op(vm, 'call', mgr, a('ge_counter'), a('counts')), okv(expected), 'every event of every sender, in order (an out-of-order one would have removed the handler)');
+  t.same(await op(vm, 'call', mgr, tuple(a('ge_counter'), 2), a('counts')), okv(expected), 'the second handler saw the same');
 });
