@@ -4,7 +4,7 @@
 // set_env) and get_env/1 through the group leader, start failures, and what a top supervisor's
 // exit does for temporary, transient and permanent applications. Inline, or on 2 scheduler
 // threads (test/otp/multi/).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -21,6 +21,32 @@ async function startVM(t: Test, lines?: string[]): Promise<VM> {
   const vm = await VM.start({ ...schedulerOptions(), modules: MODULES, logger: lines === undefined ? false : (_l, text) => lines.push(text) });
   t.teardown(() => vm.stop());
   return vm;
+}
+
+// The VM config file (sys.config) of the shared VM: BEAMJS_CONFIG must be set before its
+// scheduler threads start (they copy the environment).
+const configDir = mkdtempSync(join(tmpdir(), 'beamjs-app-'));
+const configFile = join(configDir, 'sys.config.json');
+writeFileSync(configFile, JSON.stringify({ envapp: { k: 'file', k4: 'file' } }));
+const previousConfig = process.env.BEAMJS_CONFIG;
+process.env.BEAMJS_CONFIG = configFile; // read by each controller as it starts (inline: in this thread)
+t.teardown(() => {
+  if (previousConfig === undefined) delete process.env.BEAMJS_CONFIG;
+  else process.env.BEAMJS_CONFIG = previousConfig;
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+// One VM for the tests whose controller survives (starting scheduler threads costs seconds on
+// a busy machine); each test uses its own application names and drains the mailbox first.
+const sharedLines: string[] = [];
+let shared: Promise<VM> | undefined;
+async function sharedVM(): Promise<{ vm: VM; lines: string[] }> {
+  if (shared === undefined) {
+    shared = startVM(t, sharedLines);
+  }
+  const vm = await shared;
+  while ((await vm.receive((m: Term) => ({ m }), 20)) !== undefined);
+  return { vm, lines: sharedLines };
 }
 
 async function op(vm: VM, name: string, ...args: Term[]): Promise<Term> {
@@ -50,47 +76,8 @@ function spec(vm: VM, name: string, deps: string[] = [], mode = 'ok', env: Recor
   } as unknown as Term;
 }
 
-t.test('load, unload, start with dependencies, ensure_all_started, stop order', async (t) => {
-  const vm = await startVM(t);
-  t.same(await op(vm, 'load', spec(vm, 'base')), okv(ok), 'load');
-  t.same(await op(vm, 'load', spec(vm, 'base')), okv(tuple(a('error'), tuple(a('already_loaded'), a('base')))), 'loaded twice: already_loaded');
-  t.same(await op(vm, 'load', spec(vm, 'mid', ['base'])), okv(ok), 'load mid');
-  t.same(await op(vm, 'load', tuple(a('application'), a('top'), [tuple(a('description'), 'top app'), tuple(a('applications'), [a('kernel'), a('mid'), a('base')]), tuple(a('mod'), tuple(a('app_cb'), tuple(vm.self, a('top'), a('ok')))), tuple(a('env'), [tuple(a('rec'), vm.self)])])), okv(ok), 'load an Erlang-term spec');
-  t.same(await op(vm, 'start', a('top')), okv(tuple(a('error'), tuple(a('not_started'), a('mid')))), 'a dependency not started: {error, {not_started, Dep}}');
-  t.same(await op(vm, 'start', a('nope')), okv(tuple(a('error'), tuple(a('not_loaded'), a('nope')))), 'an application not loaded');
-  t.same(await op(vm, 'ensure', a('top')), okv(tuple(ok, [a('base'), a('mid'), a('top')])), 'ensure_all_started: dependencies first, in order');
-  const order: Term[] = [];
-  for (let i = 0; i < 3; i++) order.push(((await next(vm, P.tuple(a('app_start'), P.any, P.any, P.any))) as Tuple).at(1));
-  t.same(order, [a('base'), a('mid'), a('top')], 'start/2 ran in that order');
-  t.same(await op(vm, 'ensure', a('top')), okv(tuple(ok, [])), 'again: nothing to start');
-  t.same(await op(vm, 'start', a('top')), okv(tuple(a('error'), tuple(a('already_started'), a('top')))), 'start of a running application');
-  const which = ((await op(vm, 'which')) as Tuple).at(1) as Tuple[];
-  t.same(which.map((w) => w.at(0)), [a('top'), a('mid'), a('base'), a('stdlib'), a('kernel')], 'which_applications: most recent first');
-  t.same(which[0], tuple(a('top'), 'top app', ''), '{Name, Description, Vsn}');
-  t.same(await op(vm, 'unload', a('top')), okv(tuple(a('error'), tuple(a('running'), a('top')))), 'unload of a running application');
-  for (const name of ['top', 'mid', 'base']) {
-    t.same(await op(vm, 'stop', a(name)), okv(ok), `stop ${name}`);
-    t.same(await next(vm, P.tuple(a('prep_stop'), a(name), P.any)), tuple(a('prep_stop'), a(name), tuple(a('state'), a(name))), 'prep_stop(State) first');
-    t.same(await next(vm, P.tuple(a('worker_terminate'), a(name), P.any)), tuple(a('worker_terminate'), a(name), a('shutdown')), 'then the tree stops with shutdown');
-    t.same(await next(vm, P.tuple(a('app_stop'), a(name), P.any)), tuple(a('app_stop'), a(name), tuple(a('prepped'), a(name))), "then stop(prep_stop's value)");
-  }
-  t.same(await op(vm, 'stop', a('top')), okv(tuple(a('error'), tuple(a('not_started'), a('top')))), 'stop again: not_started');
-  t.same(await op(vm, 'unload', a('top')), okv(ok), 'unload');
-  t.same(await op(vm, 'unload', a('top')), okv(tuple(a('error'), tuple(a('not_loaded'), a('top')))), 'unload again: not_loaded');
-  t.same(await op(vm, 'ensure', a('top')), okv(tuple(a('error'), tuple(a('top'), tuple(a('not_loaded'), a('top'))))), 'ensure_all_started of an unknown application');
-});
-
 t.test('env: precedence, get_env/1 through the group leader, set/unset, unload', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'beamjs-app-'));
-  const file = join(dir, 'sys.config.json');
-  writeFileSync(file, JSON.stringify({ envapp: { k: 'file', k4: 'file' } }));
-  const previous = process.env.BEAMJS_CONFIG;
-  process.env.BEAMJS_CONFIG = file;
-  t.teardown(() => {
-    if (previous === undefined) delete process.env.BEAMJS_CONFIG;
-    else process.env.BEAMJS_CONFIG = previous;
-  });
-  const vm = await startVM(t);
+  const { vm } = await sharedVM();
   const started = (await op(vm, 'start_controller', [tuple(a('envapp'), [tuple(a('k'), 'vm'), tuple(a('k2'), 'vm')])])) as Tuple;
   t.equal((started.at(1) as Tuple).at(0), ok, 'the controller starts with the VM config');
   const env = { k: 'spec', k2: 'spec', k3: 'spec' };
@@ -119,9 +106,38 @@ t.test('env: precedence, get_env/1 through the group leader, set/unset, unload',
   t.same(await op(vm, 'start', a('envapp'), a('sometimes')), tuple(a('caught'), a('error'), a('badarg')), 'a bad type: badarg in the caller');
 });
 
+t.test('load, unload, start with dependencies, ensure_all_started, stop order', async (t) => {
+  const { vm } = await sharedVM();
+  t.same(await op(vm, 'load', spec(vm, 'base')), okv(ok), 'load');
+  t.same(await op(vm, 'load', spec(vm, 'base')), okv(tuple(a('error'), tuple(a('already_loaded'), a('base')))), 'loaded twice: already_loaded');
+  t.same(await op(vm, 'load', spec(vm, 'mid', ['base'])), okv(ok), 'load mid');
+  t.same(await op(vm, 'load', tuple(a('application'), a('top'), [tuple(a('description'), 'top app'), tuple(a('applications'), [a('kernel'), a('mid'), a('base')]), tuple(a('mod'), tuple(a('app_cb'), tuple(vm.self, a('top'), a('ok')))), tuple(a('env'), [tuple(a('rec'), vm.self)])])), okv(ok), 'load an Erlang-term spec');
+  t.same(await op(vm, 'start', a('top')), okv(tuple(a('error'), tuple(a('not_started'), a('mid')))), 'a dependency not started: {error, {not_started, Dep}}');
+  t.same(await op(vm, 'start', a('nope')), okv(tuple(a('error'), tuple(a('not_loaded'), a('nope')))), 'an application not loaded');
+  t.same(await op(vm, 'ensure', a('top')), okv(tuple(ok, [a('base'), a('mid'), a('top')])), 'ensure_all_started: dependencies first, in order');
+  const order: Term[] = [];
+  for (let i = 0; i < 3; i++) order.push(((await next(vm, P.tuple(a('app_start'), P.any, P.any, P.any))) as Tuple).at(1));
+  t.same(order, [a('base'), a('mid'), a('top')], 'start/2 ran in that order');
+  t.same(await op(vm, 'ensure', a('top')), okv(tuple(ok, [])), 'again: nothing to start');
+  t.same(await op(vm, 'start', a('top')), okv(tuple(a('error'), tuple(a('already_started'), a('top')))), 'start of a running application');
+  const which = ((await op(vm, 'which')) as Tuple).at(1) as Tuple[];
+  t.same(which.map((w) => w.at(0)), [a('top'), a('mid'), a('base'), a('stdlib'), a('kernel')], 'which_applications: most recent first');
+  t.same(which[0], tuple(a('top'), 'top app', ''), '{Name, Description, Vsn}');
+  t.same(await op(vm, 'unload', a('top')), okv(tuple(a('error'), tuple(a('running'), a('top')))), 'unload of a running application');
+  for (const name of ['top', 'mid', 'base']) {
+    t.same(await op(vm, 'stop', a(name)), okv(ok), `stop ${name}`);
+    t.same(await next(vm, P.tuple(a('prep_stop'), a(name), P.any)), tuple(a('prep_stop'), a(name), tuple(a('state'), a(name))), 'prep_stop(State) first');
+    t.same(await next(vm, P.tuple(a('worker_terminate'), a(name), P.any)), tuple(a('worker_terminate'), a(name), a('shutdown')), 'then the tree stops with shutdown');
+    t.same(await next(vm, P.tuple(a('app_stop'), a(name), P.any)), tuple(a('app_stop'), a(name), tuple(a('prepped'), a(name))), "then stop(prep_stop's value)");
+  }
+  t.same(await op(vm, 'stop', a('top')), okv(tuple(a('error'), tuple(a('not_started'), a('top')))), 'stop again: not_started');
+  t.same(await op(vm, 'unload', a('top')), okv(ok), 'unload');
+  t.same(await op(vm, 'unload', a('top')), okv(tuple(a('error'), tuple(a('not_loaded'), a('top')))), 'unload again: not_loaded');
+  t.same(await op(vm, 'ensure', a('top')), okv(tuple(a('error'), tuple(a('top'), tuple(a('not_loaded'), a('top'))))), 'ensure_all_started of an unknown application');
+});
+
 t.test('start failures: {error, R}, a bad return, a crash; each reported', async (t) => {
-  const lines: string[] = [];
-  const vm = await startVM(t, lines);
+  const { vm, lines } = await sharedVM();
   const args = (tag: string, mode: string): Tuple => tuple(vm.self, a(tag), a(mode));
   await op(vm, 'load', spec(vm, 'e1', [], 'error'));
   t.same(await op(vm, 'start', a('e1')), okv(tuple(a('error'), tuple(a('nope'), tuple(a('app_cb'), a('start'), [a('normal'), args('e1', 'error')])))), '{error, {R, {M, start, [normal, Args]}}}');
@@ -137,9 +153,9 @@ t.test('start failures: {error, R}, a bad return, a crash; each reported', async
 });
 
 /** Starts `victim` with `type` next to `other` (temporary), then crashes its worker until the top supervisor gives up. */
-async function crashStorm(t: Test, type: string): Promise<{ vm: VM; lines: string[]; controller: Pid; ref: Term }> {
-  const lines: string[] = [];
-  const vm = await startVM(t, lines);
+async function crashStorm(t: Test, type: string, on?: { vm: VM; lines: string[] }): Promise<{ vm: VM; lines: string[]; controller: Pid; ref: Term }> {
+  const lines: string[] = on?.lines ?? [];
+  const vm = on?.vm ?? (await startVM(t, lines));
   await op(vm, 'load', spec(vm, 'other'));
   await op(vm, 'load', spec(vm, 'victim'));
   await op(vm, 'load', spec(vm, 'last'));
@@ -163,7 +179,7 @@ const exitedReport = (lines: string[], app: string, reason: string, type: string
   lines.some((l) => l.includes(`=INFO REPORT====`) && l.endsWith(`\n    application: ${app}\n    exited: ${reason}\n    type: ${type}\n`));
 
 t.test('a temporary application whose top supervisor exits: only reported', async (t) => {
-  const { vm, lines, ref } = await crashStorm(t, 'temporary');
+  const { vm, lines, ref } = await crashStorm(t, 'temporary', await sharedVM());
   await new Promise((r) => setTimeout(r, 50));
   t.ok(exitedReport(lines, 'victim', 'shutdown', 'temporary'), 'application: victim / exited: shutdown / type: temporary');
   const which = ((await op(vm, 'which')) as Tuple).at(1) as Tuple[];
@@ -174,8 +190,7 @@ t.test('a temporary application whose top supervisor exits: only reported', asyn
 });
 
 t.test('a transient application: an exit normal is only reported; shutdown stops the node', async (t) => {
-  const lines: string[] = [];
-  const vm = await startVM(t, lines);
+  const { vm, lines } = await sharedVM();
   await op(vm, 'load', spec(vm, 'calm'));
   await op(vm, 'start', a('calm'), a('transient'));
   t.same(await op(vm, 'gs_stop', a('sup_calm'), a('normal')), okv(ok), 'the top supervisor exits normal');
