@@ -16,7 +16,8 @@
  *   start(StartType, StartArgs)           <-  start / ensureAllStarted, run in the application
  *     {ok, Pid} | {ok, Pid, State}            master; Pid is the top supervisor, linked to it
  *     {error, R} | other | a crash            start returns {error, {R, {M, start, [T, A]}}}
- *                                             ({bad_return, {{M, start, [T, A]}, V}} for others)
+ *                                             ({bad_return, {{M, start, [T, A]}, V}} for another
+ *                                             value V, V = {'EXIT', Reason} for a crash)
  *   prep_stop(State)  (optional)          <-  before the tree stops; its value is stop's State
  *   stop(State)                           <-  after the tree has stopped (stop/1, or the top
  *                                             supervisor's own exit); the value is ignored
@@ -357,7 +358,7 @@ function masterExited(c: Controller, r: Running, reason: Term): Tuple {
   const requested = r.stoppers.length > 0;
   for (const from of r.stoppers) GenServer.reply(from, A.ok);
   if (c.terminating !== undefined) {
-    report(r.name, A.shutdown, r.type);
+    report(r.name, A.stopped, r.type); // stopped by the controller, as by stop/1
     return stopNextForTermination(c) ? tuple(A.noreply, asTerm(c)) : terminationDone(c);
   }
   if (requested) {
@@ -499,8 +500,8 @@ defineModule('application_controller', {
           GenServer.reply(from, A.ok);
         } else {
           // The master exits next; its 'EXIT' finds no starter.
+          // Not reported: it never ran (erl reports nothing for {error, R} either).
           c.running.splice(c.running.indexOf(r), 1);
-          report(r.name, (result as Tuple).at(1), r.type);
           GenServer.reply(from, result);
         }
       }
@@ -566,7 +567,7 @@ defineModule('application_master', {
       const mfa = tuple(module, A.start, [startType, startArgs]);
       const out = yield* catchCall(module, A.start, [startType, startArgs]);
       let failure: Term | undefined;
-      if ('exit' in out) failure = tuple(tuple(A.EXIT, out.exit), mfa);
+      if ('exit' in out) failure = tuple(A.bad_return, tuple(mfa, tuple(A.EXIT, out.exit))); // erl: a caught crash is a bad value
       else {
         const v = out.value;
         if (v instanceof Tuple && v.at(0) === A.ok && (v.size === 2 || v.size === 3) && v.at(1) instanceof Pid) {
