@@ -429,6 +429,35 @@ export function isProcessAlive(pid: Pid): boolean {
   return runtime.lookup(pid) !== undefined || (runtime.cluster !== undefined && runtime.cluster.locate(pid) >= 0);
 }
 
+/**
+ * group_leader() / group_leader(Leader, Pid): the calling process's group leader (undefined when it
+ * has none: a process spawned from the embedding API, and whatever it spawns), or sets the
+ * group leader of `pid` and returns true. A spawned process inherits its parent's. beamjs has no
+ * I/O server: the group leader only marks which application a process belongs to (OTP's
+ * application master is its processes' group leader; src/otp/application.ts). Setting it is
+ * supported for processes of the caller's scheduler thread (a process of another thread:
+ * InvalidArgumentError); a dead local pid is Erlang's badarg.
+ */
+export function groupLeader(): Pid | undefined;
+export function groupLeader(leader: Pid, pid: Pid): true;
+export function groupLeader(...args: [] | [Pid, Pid]): Pid | undefined | true {
+  const proc = currentProcess('groupLeader');
+  if (args.length === 0) return proc.groupLeader;
+  const [leader, pid] = args;
+  const runtime = proc.runtime;
+  if (!(leader instanceof Pid)) throw new InvalidArgumentError(`groupLeader: leader must be a Pid; received ${describeValue(leader)}`);
+  checkPid(pid, 'groupLeader', runtime);
+  const target = runtime.lookup(pid);
+  if (target === undefined) {
+    if (runtime.cluster !== undefined && runtime.cluster.locate(pid) >= 0) {
+      throw new InvalidArgumentError(`groupLeader: setting the group leader of a process of another scheduler thread is not supported; received ${describeValue(pid)}`);
+    }
+    throw new ErlangException('error', atom('badarg'), `groupLeader: no process ${describeValue(pid)}`);
+  }
+  target.groupLeader = leader;
+  return true;
+}
+
 /** processes(): the pids of every live process (external mailboxes included). */
 export function processes(): Pid[] {
   const runtime = currentProcess('processes').runtime;

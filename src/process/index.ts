@@ -28,6 +28,7 @@ export {
   registered,
   isProcessAlive,
   processes,
+  groupLeader,
   processFlag,
   processInfo,
   put,

@@ -191,6 +191,12 @@ export class Process implements Schedulable {
   monitoredBy: RefTable<MonitorIn> | undefined = undefined;
   dictionary: ProcessDictionary | undefined = undefined;
   registeredName: Atom | undefined = undefined;
+  /**
+   * erlang:group_leader/0: inherited from the spawning process (runtime.spawn), carried when the
+   * process migrates; undefined for a process spawned from the embedding API. OTP's application
+   * master is the group leader of its application's processes (src/otp/application.ts).
+   */
+  groupLeader: Pid | undefined = undefined;
   /** Keys of erlang timers (send_after/start_timer) addressed to this pid: cancelled at exit. */
   timersTo: Set<RefKey> | undefined = undefined;
   external: ExternalHooks | undefined = undefined;

@@ -192,6 +192,7 @@ export class Runtime {
     const pid = given ?? this.table.allocate();
     const proc = new Process(this, pid, entry, args, module, fun, args.length, pinned);
     if (options.priority !== undefined) proc.priority = options.priority;
+    if (parent !== undefined) proc.groupLeader = parent.groupLeader; // inherited, as in Erlang
     if (given === undefined) this.table.insert(proc);
     else this.table.adopt(proc);
     this.cluster?.publish(pid.id, pid.serial);

@@ -55,6 +55,8 @@ export interface MigratedProcess {
   readonly monitoredBy: ReadonlyArray<{ readonly ref: Ref; readonly watcher: Pid; readonly object: Term }>;
   readonly messages: readonly Term[];
   readonly name: Atom | undefined;
+  /** erlang:group_leader/0 of the process (inherited at spawn). */
+  readonly groupLeader: Pid | undefined;
 }
 
 export type Control =
@@ -105,6 +107,7 @@ function stateTerm(p: MigratedProcess): Tuple {
     p.monitoredBy.map((m) => tuple(m.ref, m.watcher, m.object)),
     p.messages as Term[],
     p.name,
+    p.groupLeader,
   );
 }
 
@@ -177,7 +180,7 @@ function list(term: Term, field: string): Term[] {
 }
 
 function parseState(term: Term): MigratedProcess {
-  if (!(term instanceof Tuple) || term.size !== 9) throw corrupt(`a process state must be a 9-tuple, got ${describeValue(term)}`);
+  if (!(term instanceof Tuple) || term.size !== 10) throw corrupt(`a process state must be a 10-tuple, got ${describeValue(term)}`);
   const e = term.elements;
   return {
     pid: pid(e[0], 'state.pid'),
@@ -192,6 +195,7 @@ function parseState(term: Term): MigratedProcess {
     }),
     messages: list(e[7], 'state.messages'),
     name: optional(e[8], 'state.name', atomField),
+    groupLeader: optional(e[9], 'state.groupLeader', pid),
   };
 }
 

@@ -527,6 +527,7 @@ export class ThreadHost {
     for (const m of state.monitoredBy) (proc.monitoredBy ??= new RefTable()).set(refKey(m.ref), { ref: m.ref, watcher: m.watcher, object: m.object });
     for (const message of state.messages) proc.mailbox.push(message);
     if (state.name !== undefined) proc.registeredName = state.name;
+    proc.groupLeader = state.groupLeader;
     runtime.table.adopt(proc);
     void home;
     runtime.scheduler.enqueue(proc);
@@ -550,6 +551,7 @@ function migratedState(proc: Process): MigratedProcess | undefined {
     monitoredBy: [...(proc.monitoredBy?.values() ?? [])].map((m) => ({ ref: m.ref, watcher: m.watcher, object: m.object })),
     messages: proc.mailbox.toArray(),
     name: proc.registeredName,
+    groupLeader: proc.groupLeader,
   };
   try {
     // Arguments and messages must survive the codec (a closure or a class instance does not).
