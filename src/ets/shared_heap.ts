@@ -61,7 +61,7 @@ const FREE = 0x46524545; // 'FREE'
 const MAX_BLOCK = 1 << 30;
 /** The largest heap: offsets are Int32 words. */
 export const MAX_HEAP_BYTES = 0x7fff_fff8;
-export const DEFAULT_HEAP_INITIAL = 1 << 20;
+export const DEFAULT_HEAP_INITIAL = 1 << 16;
 export const DEFAULT_HEAP_MAX = 1 << 30;
 
 /** The ES2024 growable SharedArrayBuffer (Node 20 has it; the project's TS lib predates it). */
