@@ -291,3 +291,39 @@ t.test('errors: bad table ids and arguments raise badarg in a process too', asyn
   t.same(ets.tab2list(tab), [], 'nothing was inserted');
   t.same(await runOk(vm, p, 'foldl_keys', tab), [], 'foldl in a process');
 });
+
+t.test('update_counter from 8 processes (on every scheduler) sums exactly; a table deleted under readers', async (t) => {
+  const vm = await start(t);
+  const tab = ets.new(a('hot'), [a('public'), tuple(a('write_concurrency'), true), tuple(a('read_concurrency'), true)]);
+  const agents = await Promise.all(Array.from({ length: 8 }, () => agent(vm)));
+  const n = 500;
+  const keys = [a('x'), a('y'), 1, 2];
+  const outcomes = await Promise.all(agents.map((p, i) => run(vm, p, 'bump', tab, keys[i % keys.length]!, n)));
+  t.same(
+    outcomes.map((o) => o.at(0)),
+    agents.map(() => a('ok')),
+    'every process ran its increments',
+  );
+  const total = keys.reduce((sum: number, k) => sum + (ets.lookupElement(tab, k, 2) as number), 0);
+  t.equal(total, 8 * n, 'no increment lost');
+  t.same(keys.map((k) => ets.lookupElement(tab, k, 2)), [2 * n, 2 * n, 2 * n, 2 * n], 'each key counted by its two processes');
+  // Readers on the scheduler threads while the main thread deletes the table: each sees it whole,
+  // then gone. Only with scheduler threads: inline, a reader that never yields holds the one thread.
+  if (vm.schedulers < 2 || schedulerOptions().inline === true) return;
+  const reading = ets.new(a('doomed'), [a('public'), tuple(a('read_concurrency'), true)]);
+  ets.insert(reading, tuple(7, 7));
+  const readers = agents.slice(0, 4).map((p) => run(vm, p, 'read_until_gone', reading, 7));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  t.equal(ets.delete(reading), true);
+  const seen = await Promise.all(readers);
+  t.same(
+    seen.map((o) => o.at(0)),
+    [a('ok'), a('ok'), a('ok'), a('ok')],
+    'every reader stopped with "does not refer to an existing ETS table"',
+  );
+  t.same(
+    seen.map((o) => (o.at(1) as Tuple).at(1)),
+    [0, 0, 0, 0],
+    'and never read a torn object',
+  );
+});
