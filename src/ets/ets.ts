@@ -538,12 +538,12 @@ function updateElement(tab: Tab, key: Term, change: Term): boolean {
       return { pos: c.at(0) as number, value: c.at(1) };
     });
     const keypos = t.entry.keypos;
-    for (const c of changes) if (c.pos === keypos) badarg('update_element', 3, 3, MSG_KEYPOS);
     return t.store.modify(key, (current) => {
       const object = current[0];
-      if (object === undefined) return { result: false };
+      if (object === undefined) return { result: false }; // OTP: an absent key is false before the positions are checked
       const elements = [...object.elements];
       for (const c of changes) {
+        if (c.pos === keypos) badarg('update_element', 3, 3, MSG_KEYPOS);
         if (c.pos > elements.length) badarg('update_element', 3, 3, MSG_RANGE);
         elements[c.pos - 1] = c.value;
       }
