@@ -7,6 +7,7 @@ import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { HashStore } from '../../src/ets/hash_store.js';
 import { SharedHeap } from '../../src/ets/shared_heap.js';
+import { TableCatalog } from '../../src/ets/table_catalog.js';
 import { Tuple } from '../../src/term/index.js';
 import { testSeed } from '../support/prng.js';
 
@@ -52,7 +53,7 @@ for (const mode of MODES) {
   t.test(`${mode.name}: update_counter from ${WORKERS} threads sums exactly`, async (t) => {
     const heap = SharedHeap.create(1 << 16, 1 << 26);
     const store = HashStore.create(heap, 'set', 1, { read: mode.read, write: mode.write });
-    const count = 2500;
+    const count = 1500;
     const keys = 200;
     await runAll(Array.from({ length: WORKERS }, (_, index) => ({ scenario: 'counters', heap: heap.buffer, root: store.root, index, workers: WORKERS, count, keys, seed })));
     let total = 0;
@@ -68,7 +69,7 @@ for (const mode of MODES) {
   t.test(`${mode.name}: inserts, takes and lookups from ${WORKERS} threads while the table grows`, async (t) => {
     const heap = SharedHeap.create(1 << 16, 1 << 27);
     const store = HashStore.create(heap, 'set', 1, { read: mode.read, write: mode.write });
-    const count = 1200;
+    const count = 800;
     const results = await runAll<{ torn: number; reads: number; found: number; mine: string[] }>(
       Array.from({ length: WORKERS }, (_, index) => ({ scenario: 'churn', heap: heap.buffer, root: store.root, index, workers: WORKERS, count, keys: 0, seed })),
     );
@@ -92,3 +93,28 @@ for (const mode of MODES) {
     t.equal(heap.used(), 0, 'destroy frees every block');
   });
 }
+
+t.test(`table names are unique across ${WORKERS} threads creating the same names at once`, async (t) => {
+  const heap = SharedHeap.create(1 << 16, 1 << 24);
+  const catalog = TableCatalog.create(heap, { pids: 16 });
+  const count = 300;
+  const results = await runAll<{ won: string[] }>(
+    Array.from({ length: WORKERS }, (_, index) => ({ scenario: 'names', heap: heap.buffer, catalog: catalog.buffer, root: 0, index, workers: WORKERS, count, keys: 0, seed })),
+  );
+  const all = results.flatMap((r) => r.won);
+  t.equal(all.filter((n) => n.startsWith('whereis-wrong')).length, 0, 'whereis finds the table its creator made');
+  t.equal(new Set(all).size, all.length, 'no name won twice');
+  t.equal(all.length, count, 'every name won once');
+  t.equal(catalog.liveSlots().length, count, 'one slot per table');
+});
+
+t.test('layouts: a hash table root and its stripes sit on 64-byte lines', async (t) => {
+  const heap = SharedHeap.create(1 << 16, 1 << 20);
+  for (let i = 0; i < 5; i++) {
+    heap.alloc(8 + i * 24); // misalign the heap's top
+    const store = HashStore.create(heap, 'bag', 2, { read: false, write: true });
+    t.equal(store.root % 64, 0, `root ${store.root} is 64-byte aligned`);
+    t.equal(store.keypos, 2);
+    t.equal(new HashStore(heap, store.root).type, 'bag', 'attach reads the type from the root');
+  }
+});
