@@ -51,7 +51,7 @@ import {
   type SpawnOptions,
 } from './process/bifs.js';
 import type { MessageMatcher } from './process/mailbox.js';
-import { runAs, type Process } from './process/process.js';
+import { registerEmbedding, runAs, unregisterEmbedding, type Process } from './process/process.js';
 import { RefTable } from './process/ref_table.js';
 import { processInfoOf, type ProcessInfoItem } from './process/process_info.js';
 import { ANY, timeoutMs, toMatcher, type ReceivePattern, type ReceiveSignatures, type Timeout } from './process/receive.js';
@@ -161,6 +161,7 @@ export class VM {
     this.#dirty = dirty;
     runtime.dirty = (request) => this.#runDirty(request);
     this.#external = this.#runtime.spawnExternal({ onMessage: () => this.#serveWaiters() }, EXTERNAL_MODULE, EXTERNAL_FUN);
+    registerEmbedding(this.#external, () => this.#flushSoon());
   }
 
   /** Starts a VM. See VMOptions. */
@@ -243,6 +244,7 @@ export class VM {
       directory: shared.main.directory,
       names: shared.main.names,
       loads: shared.main.loads,
+      ets: shared.main.ets,
       steal: false,
       onControl: (_from, control) => {
         if (control.op === ControlOp.LOG) {
@@ -323,6 +325,15 @@ export class VM {
     } finally {
       this.#flushSoon();
     }
+  }
+
+  /**
+   * Runs synchronous process-API code (ets, …) as this VM's external process (`vm.self`) and
+   * returns its result. Needed only when several VMs run in one thread; with one, ets calls
+   * made outside any process act as its external process already.
+   */
+  run<R>(fn: () => R): R {
+    return this.#as('run', fn);
   }
 
   /**
@@ -612,6 +623,7 @@ export class VM {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    unregisterEmbedding(this.#external);
     const multi = this.#multi;
     if (multi !== undefined) {
       const stopped: Array<Promise<unknown>> = [];

@@ -131,6 +131,42 @@ export function runAs<R>(proc: Process, fn: () => R): R {
 }
 
 /**
+ * The embedding processes of this thread: the external mailbox of each running VM started here
+ * (src/vm.ts registers it at start and removes it at stop). Synchronous APIs usable from the
+ * embedding code (ets) act as that process when no process is running; with several VMs on one
+ * thread the caller must say which (`vm.run(() => …)`).
+ */
+const embedding: Process[] = [];
+/** Per embedding process: what publishes its sends to other threads (the VM's flush). */
+const embeddingFlush = new Map<Process, () => void>();
+
+export function registerEmbedding(proc: Process, flush: () => void): void {
+  embedding.push(proc);
+  embeddingFlush.set(proc, flush);
+}
+
+export function unregisterEmbedding(proc: Process): void {
+  const i = embedding.indexOf(proc);
+  if (i >= 0) embedding.splice(i, 1);
+  embeddingFlush.delete(proc);
+}
+
+/** The current process, else this thread's only embedding process; undefined when there is none or more than one. */
+export function callerProcessOrUndefined(): Process | undefined {
+  return current ?? (embedding.length === 1 ? embedding[0] : undefined);
+}
+
+/** After an embedding process sent messages outside its VM's API: publishes them (no-op for a process). */
+export function flushEmbedding(proc: Process): void {
+  if (proc !== current) embeddingFlush.get(proc)?.();
+}
+
+/** How many embedding processes this thread has (for error messages). */
+export function embeddingCount(): number {
+  return embedding.length;
+}
+
+/**
  * The current process, or a NOT_IN_PROCESS error naming the function that needs one. A process
  * that already has a pending exit (it was killed during its own slice, e.g. by exit(self(), R))
  * gets that exit re-raised instead: a doomed process has no further effect, even if its JS code

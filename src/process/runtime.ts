@@ -31,6 +31,7 @@ import { A_APPLY, A_ERLANG, A_IN, A_LONG_SCHEDULE, A_MONITOR, A_OUT, A_SHUTDOWN,
 import { caught, ErlangException, exitReasonOf, isReportedClass, stackOf, type Caught } from './exception.js';
 import { LocalNames, type Cluster, type NameRegistry } from './cluster.js';
 import type { DirtyRequest } from './dirty_call.js';
+import type { EtsBuffers, EtsSpace } from '../ets/ets_space.js';
 import type { ProcessFunction } from './module_registry.js';
 import { RefTable } from './ref_table.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
@@ -64,6 +65,8 @@ export interface RuntimeOptions {
   readonly beforeBatch?: () => void;
   readonly afterBatch?: (idle: boolean) => void;
   readonly duringBatch?: () => void;
+  /** The VM's shared ETS memory (src/ets/ets_space.ts); undefined: a one-thread VM creates its own at first use. */
+  readonly ets?: EtsBuffers;
 }
 
 /** Options of spawn_opt (Erlang's [link, monitor, {priority, P}]). */
@@ -125,6 +128,10 @@ export class Runtime {
   stopped = false;
   /** Where dirty calls go (the VM sets it; see dirty_call.ts). */
   dirty: ((request: DirtyRequest) => void) | undefined;
+  /** This thread's ETS space (src/ets), attached at the first ETS call (src/ets/ets_space.ts `spaceOf`). */
+  ets: EtsSpace | undefined = undefined;
+  /** The VM's shared ETS buffers, or undefined (a one-thread VM: its space is created at first use). */
+  readonly etsBuffers: EtsBuffers | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -138,6 +145,7 @@ export class Runtime {
     this.node = localNode();
     this.cluster = options.cluster;
     this.dirty = options.dirty;
+    this.etsBuffers = options.ets;
     this.names = options.cluster?.names ?? new LocalNames();
     const ids = options.cluster === undefined ? undefined : { allocate: () => options.cluster!.allocate(), release: (id: number, serial: number) => options.cluster!.release(id, serial) };
     this.table = new ProcessTable<Process>(this.node, this.creation, options.processLimit ?? DEFAULT_PROCESS_LIMIT, ids);

@@ -264,6 +264,14 @@ function die(runtime: Runtime, target: Process, reason: Term): void {
 }
 
 /**
+ * Hooks run by `terminate` for layers above this one. `ets` (set by src/ets/ets_space.ts when it
+ * loads): the exiting process's tables go to their heirs or are deleted, before its links and
+ * monitors fire (as in BEAM, an heir's 'ETS-TRANSFER' comes before the owner's 'DOWN'). The hook
+ * itself returns at once for a process that owns no table (one byte load).
+ */
+export const exitHooks: { ets: ((runtime: Runtime, proc: Process) => void) | undefined } = { ets: undefined };
+
+/**
  * Ends a process with `reason`: drops its generator and mailbox, frees its name and timers,
  * and sends EXIT_LINKED to its links, DOWN to its watchers, DEMONITOR to what it watched.
  * `crash` is set when an uncaught exception ended it (for the crash report).
@@ -290,6 +298,7 @@ export function terminate(runtime: Runtime, proc: Process, reason: Term, crash: 
     for (const key of proc.timersTo) runtime.cancelErlangTimer(key);
     proc.timersTo = undefined;
   }
+  exitHooks.ets?.(runtime, proc);
   runtime.table.remove(proc);
   const pid = proc.pid;
   const queue = runtime.signals;

@@ -14,6 +14,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import '../otp/index.js'; // defines the gen_server module in every scheduler
+import '../ets/index.js'; // installs ETS's owner-exit hook in every scheduler
 import { attachCoarseClock } from '../sched/index.js';
 import { atom, setLocalNode } from '../term/index.js';
 import type { LogLevel } from '../process/runtime.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     directory: shared.directory,
     names: shared.names,
     loads: shared.loads,
+    ets: shared.ets,
     steal: true,
     ...(init.processLimit === undefined ? {} : { processLimit: init.processLimit }),
     ...(init.longScheduleMs === undefined ? {} : { longScheduleMs: init.longScheduleMs }),

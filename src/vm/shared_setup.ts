@@ -6,6 +6,8 @@
  *     thread = endpoint `schedulers`;
  *   - the process directory (src/shm/process_directory.ts), sized to the process limit;
  *   - the name table (src/shm/name_table.ts);
+ *   - the ETS memory (src/ets/ets_space.ts): the shared heap and the table catalog, attached by
+ *     each thread's Runtime at its first ETS call (RuntimeOptions.ets);
  *   - the load words: an Int32Array of `schedulers` words; word i = runnable processes of
  *     scheduler i after its last publication (Atomics.store by scheduler i, Atomics.load by
  *     thieves; a stale value only makes a steal request useless, never wrong).
@@ -16,6 +18,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { DEFAULT_PROCESS_LIMIT } from '../process/process_table.js';
 import { createMeshBuffers, NameTable, ProcessDirectory, SchedulerMesh } from '../shm/index.js';
+import { createEtsBuffers, type EtsBuffers } from '../ets/ets_space.js';
 import type { DirectoryPort, MeshPort, NameTablePort } from './thread_host.js';
 
 /** What a scheduler worker receives (structured-cloneable). */
@@ -34,6 +37,7 @@ export interface WorkerInit {
   readonly directory: SharedArrayBuffer;
   readonly names: SharedArrayBuffer;
   readonly loads: SharedArrayBuffer;
+  readonly ets: EtsBuffers;
   readonly ports: readonly (MessagePort | undefined)[];
 }
 
@@ -42,11 +46,12 @@ export interface SharedPorts {
   readonly directory: DirectoryPort;
   readonly names: NameTablePort;
   readonly loads: Int32Array;
+  readonly ets: EtsBuffers;
 }
 
 /** Creates the shared structures of a VM of `schedulers` scheduler threads (+ the main thread). */
 export function createShared(options: { readonly schedulers: number; readonly processLimit: number | undefined }): {
-  readonly init: Pick<WorkerInit, 'schedulers' | 'rings' | 'wake' | 'directory' | 'names' | 'loads'> & {
+  readonly init: Pick<WorkerInit, 'schedulers' | 'rings' | 'wake' | 'directory' | 'names' | 'loads' | 'ets'> & {
     readonly portsFor: (index: number) => (MessagePort | undefined)[];
   };
   readonly main: SharedPorts;
@@ -56,6 +61,7 @@ export function createShared(options: { readonly schedulers: number; readonly pr
   const directory = ProcessDirectory.create(options.processLimit ?? DEFAULT_PROCESS_LIMIT);
   const names = NameTable.create();
   const loads = new SharedArrayBuffer(options.schedulers * 4);
+  const ets = createEtsBuffers(options.processLimit ?? DEFAULT_PROCESS_LIMIT);
   const mainIndex = options.schedulers;
   return {
     init: {
@@ -65,6 +71,7 @@ export function createShared(options: { readonly schedulers: number; readonly pr
       directory: directory.buffer,
       names: names.buffer,
       loads,
+      ets,
       portsFor: (index) => mesh.portsFor(index),
     },
     main: {
@@ -72,6 +79,7 @@ export function createShared(options: { readonly schedulers: number; readonly pr
       directory,
       names,
       loads: new Int32Array(loads),
+      ets,
     },
   };
 }
@@ -83,5 +91,6 @@ export function attachShared(init: WorkerInit): SharedPorts {
     directory: new ProcessDirectory(init.directory),
     names: new NameTable(init.names),
     loads: new Int32Array(init.loads),
+    ets: init.ets,
   };
 }
