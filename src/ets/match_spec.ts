@@ -46,6 +46,7 @@
 import { ErlangException, self as processSelf } from '../process/index.js';
 import {
   Atom,
+  Float,
   ImproperList,
   Tuple,
   adoptTuple,
@@ -177,6 +178,11 @@ function compileHead(p: Term, vars: HeadVariables, where: Where): HeadMatcher {
 }
 
 function constantMatcher(c: Term): HeadMatcher {
+  if (c instanceof Float && c.value === 0) {
+    // 0.0 and -0.0 are different patterns (erl 25 matches neither against the other in a head).
+    const negative = Object.is(c.value, -0);
+    return (x) => x instanceof Float && Object.is(x.value, -0) === negative;
+  }
   if (isAtom(c) || (typeof c === 'number' && !Number.isSafeInteger(c))) {
     // Atoms are interned (or JS primitives); a float number has one representation.
     return (x) => x === c;
@@ -254,18 +260,6 @@ function compileListHead(heads: readonly Term[], tail: Term | undefined, vars: H
   };
 }
 
-function containsVariable(t: Term): boolean {
-  if (t === A_UNDERSCORE || variableNumber(t) >= 0) return true;
-  if (t instanceof Tuple) return t.elements.some(containsVariable);
-  if (Array.isArray(t)) return (t as readonly Term[]).some(containsVariable);
-  if (t instanceof ImproperList) return t.head.some(containsVariable) || containsVariable(t.tail);
-  if (t instanceof Map) {
-    for (const [k, v] of t as ReadonlyMap<Term, Term>) if (containsVariable(k) || containsVariable(v)) return true;
-    return false;
-  }
-  if (isPlainObject(t)) return Object.values(t).some(containsVariable);
-  return false;
-}
 
 function compileMapHead(p: ReadonlyMap<Term, Term> | TermObject, vars: HeadVariables, where: Where): HeadMatcher {
   const keys: Term[] = [];
@@ -283,7 +277,8 @@ function compileMapHead(p: ReadonlyMap<Term, Term> | TermObject, vars: HeadVaria
     }
   }
   for (const k of keys) {
-    if (containsVariable(k)) badIn(where, `a map key in a head must be a ground term, without '_' or '$N' variables; received ${show(k)}`);
+    // A key is a literal term ({'$1'} as a key is that tuple); only a key that is '_' or '$N' is refused, as by ERTS.
+    if (k === A_UNDERSCORE || variableNumber(k) >= 0) badIn(where, `a map key in a head must be a literal term, not '_' or a '$N' variable; received ${show(k)}`);
   }
   const count = keys.length;
   const matchers = values.map((value) => compileHead(value, vars, where));
@@ -400,8 +395,7 @@ function compileExpr(e: Term, scope: ExprScope): Expr {
     } else {
       const obj = e as TermObject;
       for (const name of Object.keys(obj)) {
-        const key = atomFromName(name);
-        keys.push(() => key);
+        keys.push(compileExpr(atomFromName(name), scope)); // a key '$1' is the variable's value
         values.push(compileExpr(obj[name], scope));
       }
     }
@@ -664,16 +658,13 @@ function compileClause(c: Term, index: number): Clause {
   return { head, match, vars: new Array<Term>(vars.numbers.length), guards: compiledGuards, body: sequence(compiledBody) };
 }
 
+/**
+ * A body's value: its last expression's. The others have no effect (ets bodies call no
+ * side-effecting function), and ERTS ignores their failure too ([{'+', '$1', a}, ok] gives ok),
+ * so they are compiled (a bad one is a bad spec) but not run.
+ */
 function sequence(exprs: readonly Expr[]): Expr {
-  if (exprs.length === 1) return exprs[0];
-  return (o, v) => {
-    let x: Value = FAIL;
-    for (const e of exprs) {
-      x = e(o, v);
-      if (x === FAIL) return FAIL;
-    }
-    return x;
-  };
+  return exprs[exprs.length - 1];
 }
 
 class CompiledSpec implements CompiledMatchSpec {
@@ -726,8 +717,8 @@ class CompiledSpec implements CompiledMatchSpec {
 /** Compiles an ets/select match specification [{Head, Guards, Body}, ...]; throws error:badarg (with a readable explanation) for a bad spec. */
 export function compileMatchSpec(spec: Term): CompiledMatchSpec {
   const clauses = properList(spec);
-  if (clauses === undefined) {
-    return badSpec(`a match specification must be a proper list of {Head, Guards, Body} clauses; received ${show(spec)}`);
+  if (clauses === undefined || clauses.length === 0) {
+    return badSpec(`a match specification must be a non-empty proper list of {Head, Guards, Body} clauses; received ${show(spec)}`);
   }
   return new CompiledSpec(clauses.map((c, i) => compileClause(c, i + 1)));
 }

@@ -357,11 +357,16 @@ export function bitSize(x: Term): Value {
 
 /** binary_part(Bin, Start, Length): Length may be negative (the bytes before Start). */
 export function binaryPart(b: Term, start: Term, len: Term): Value {
-  if (!isBinary(b) || !isSmall(start) || !isSmall(len)) return FAIL;
-  const bytes = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+  if (!isSmall(start) || !isSmall(len)) return FAIL;
+  let bytes: Uint8Array;
+  if (typeof b === 'string') bytes = Buffer.from(b, 'utf8');
+  else if (b instanceof Uint8Array) bytes = b;
+  else if (b instanceof BitString) bytes = b.bytes; // its whole bytes only, as ERTS's match specs do
+  else return FAIL;
+  const size = b instanceof BitString ? Math.floor(b.bitLength / 8) : bytes.length;
   const from = len < 0 ? start + len : start;
   const to = len < 0 ? start : start + len;
-  if (from < 0 || to > bytes.length) return FAIL;
+  if (from < 0 || to > size) return FAIL;
   return Uint8Array.prototype.slice.call(bytes, from, to);
 }
 
