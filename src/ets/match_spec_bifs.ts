@@ -248,14 +248,16 @@ export function max(a: Term, b: Term): Value {
 // ---------------------------------------------------------------------------------
 // Comparisons
 
-export const eq = (a: Term, b: Term): Value => equals(a, b);
-export const ne = (a: Term, b: Term): Value => !equals(a, b);
+// Two plain JS numbers compare as doubles exactly as Erlang compares them: a plain number is a
+// safe integer or a non-integral float, so no integer equals a float among them (1.0 is a Float).
+export const eq = (a: Term, b: Term): Value => (typeof a === 'number' && typeof b === 'number' ? a === b : equals(a, b));
+export const ne = (a: Term, b: Term): Value => (typeof a === 'number' && typeof b === 'number' ? a !== b : !equals(a, b));
 export const exactEq = (a: Term, b: Term): Value => exactEquals(a, b);
 export const exactNe = (a: Term, b: Term): Value => !exactEquals(a, b);
-export const lt = (a: Term, b: Term): Value => compare(a, b) < 0;
-export const gt = (a: Term, b: Term): Value => compare(a, b) > 0;
-export const le = (a: Term, b: Term): Value => compare(a, b) <= 0;
-export const ge = (a: Term, b: Term): Value => compare(a, b) >= 0;
+export const lt = (a: Term, b: Term): Value => (typeof a === 'number' && typeof b === 'number' ? a < b : compare(a, b) < 0);
+export const gt = (a: Term, b: Term): Value => (typeof a === 'number' && typeof b === 'number' ? a > b : compare(a, b) > 0);
+export const le = (a: Term, b: Term): Value => (typeof a === 'number' && typeof b === 'number' ? a <= b : compare(a, b) <= 0);
+export const ge = (a: Term, b: Term): Value => (typeof a === 'number' && typeof b === 'number' ? a >= b : compare(a, b) >= 0);
 
 // ---------------------------------------------------------------------------------
 // Booleans (and/or/andalso/orelse are variadic in match specifications: match_spec.ts)
