@@ -69,10 +69,37 @@ function toBig(x: Int): bigint {
   return typeof x === 'bigint' ? x : BigInt(x);
 }
 
+const TWO_64 = 2 ** 64;
+const DIGIT_MASK = (1n << 64n) - 1n;
+const BIG_LIMIT = 1n << 64n;
+
+/**
+ * The double ERTS makes of an integer in arithmetic and float/1 (big.c, big_to_double): a
+ * bignum's 64-bit digits are folded from the most significant, `d = d * 2^64 + digit`, which
+ * rounds at every step and can differ in the last bit from the correctly rounded Number(b).
+ * Below 2^64 (one digit, or a small integer) both agree. May return an infinity: callers check.
+ */
+export function bigToDouble(b: bigint): number {
+  const negative = b < 0n;
+  let m = negative ? -b : b;
+  if (m < BIG_LIMIT) return Number(b);
+  const digits: bigint[] = [];
+  while (m > 0n) {
+    digits.push(m & DIGIT_MASK);
+    m >>= 64n;
+  }
+  let d = 0;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    d = d * TWO_64 + Number(digits[i]);
+    if (!Number.isFinite(d)) return negative ? -Infinity : Infinity;
+  }
+  return negative ? -d : d;
+}
+
 /** The double an Erlang number stands for (a big integer may become Infinity: callers check). */
 function floatOf(x: Num): number {
   if (typeof x === 'number') return x;
-  if (typeof x === 'bigint') return Number(x);
+  if (typeof x === 'bigint') return bigToDouble(x);
   return x.value;
 }
 

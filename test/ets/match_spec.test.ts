@@ -7,7 +7,12 @@
  * ets:match_spec_run/2 in erl and through compileMatchSpec + run here; ets:match/2 and
  * ets:match_object/2 patterns go through a real ETS table in erl and compileMatchPattern here.
  * Terms travel as term_to_binary hex, so erl decides what every term is; results (badarg,
- * nomatch or {ok, Result}) are compared with exactEquals.
+ * nomatch or {ok, Result}) are compared with exactEquals. Random heads are random objects with
+ * subterms replaced by variables, '_', submaps and other terms.
+ *
+ * Known difference, left out of the table cases: erl 25's ETS looks up a key position holding
+ * a map pattern as a bound key (so #{} there matches only the key #{}), fixed in OTP 26.2.5
+ * (OTP-19070, erlang/otp#8385); beamjs's boundKey treats such keys as unbound, as OTP does now.
  *
  * The seed is printed; BEAMJS_SEED=<n> replays a run. Without erl the test fails, unless
  * BEAMJS_NO_ERL=1 says to leave it out.
@@ -103,6 +108,57 @@ function randomCases(gen: TermGen, rnd: () => number): string[] {
   return out;
 }
 
+/**
+ * A head pattern made from `t`: subterms replaced by '$N' (N small, so variables repeat and
+ * must then match =:= terms) or '_', list tails by a variable, maps by submaps, and now and then
+ * a leaf replaced by another term, so that some heads do not match.
+ */
+function abstractHead(t: Term, gen: TermGen, rnd: () => number, depth = 0): Term {
+  const r = rnd();
+  if (depth > 0 && r < 0.15) return A(`$${gen.int(4)}`);
+  if (depth > 0 && r < 0.25) return A('_');
+  if (t instanceof Tuple) return new Tuple(t.elements.map((e) => abstractHead(e, gen, rnd, depth + 1)));
+  if (Array.isArray(t)) {
+    const items = (t as readonly Term[]).map((e) => abstractHead(e, gen, rnd, depth + 1));
+    if (items.length > 0 && rnd() < 0.3) return new ImproperList(items.slice(0, gen.int(items.length) + 1), A(`$${gen.int(4)}`));
+    return items;
+  }
+  if (t instanceof ImproperList) return new ImproperList(t.head.map((e) => abstractHead(e, gen, rnd, depth + 1)), abstractHead(t.tail, gen, rnd, depth + 1));
+  if (t instanceof Map) {
+    const out = new Map<Term, Term>();
+    for (const [k, v] of t as ReadonlyMap<Term, Term>) if (rnd() < 0.7) out.set(k, abstractHead(v, gen, rnd, depth + 1));
+    return out;
+  }
+  if (typeof t === 'object' && t !== null && Object.getPrototypeOf(t) === Object.prototype) {
+    const out: Record<string, Term> = {};
+    for (const [k, v] of Object.entries(t as Record<string, Term>)) if (rnd() < 0.7) out[k] = abstractHead(v, gen, rnd, depth + 1);
+    return out;
+  }
+  return rnd() < 0.1 ? gen.term(0, { noClosures: true }) : t;
+}
+
+function containsMap(t: Term): boolean {
+  if (t instanceof Map || (typeof t === 'object' && t !== null && Object.getPrototypeOf(t) === Object.prototype)) return true;
+  if (t instanceof Tuple) return t.elements.some(containsMap);
+  if (Array.isArray(t)) return (t as readonly Term[]).some(containsMap);
+  if (t instanceof ImproperList) return t.head.some(containsMap) || containsMap(t.tail);
+  return false;
+}
+
+function randomHeadCases(gen: TermGen, rnd: () => number): { specs: string[]; patterns: string[] } {
+  const specs: string[] = [];
+  const patterns: string[] = [];
+  for (let i = 0; i < 120; i++) {
+    const object = tuple(gen.term(3, { noClosures: true }), gen.term(2, { noClosures: true }));
+    const head = abstractHead(object, gen, rnd);
+    specs.push(`{[{${toErlangSource(head)},[],['$$']}], ${toErlangSource(object)}}`);
+    // ets:match through a table: erl 25 looks a key holding a map pattern up as if bound (no
+    // submap match: OTP-19070, fixed in 26.2.5); beamjs scans, as OTP does since. Leave those out.
+    if (i % 2 === 0 && !containsMap((head as Tuple).at(0))) patterns.push(`{${toErlangSource(head)}, ${toErlangSource(object)}}`);
+  }
+  return { specs, patterns };
+}
+
 // ---------------------------------------------------------------------------------
 // The differential run
 
@@ -110,7 +166,9 @@ if (!erlWanted()) {
   t.pass('BEAMJS_NO_ERL=1: the differential test against erl is left out on purpose');
 } else {
   const gen = new TermGen(mulberry32(seed));
-  const specCases = [...SPEC_CASES, ...randomCases(gen, mulberry32(seed ^ 0x5bd1e995))];
+  const heads = randomHeadCases(gen, mulberry32(seed ^ 0x2545f491));
+  const specCases = [...SPEC_CASES, ...randomCases(gen, mulberry32(seed ^ 0x5bd1e995)), ...heads.specs];
+  const patternCases = [...PATTERN_CASES, ...heads.patterns];
   const script =
     ERL_PRELUDE +
     'Hex = fun(T) -> binary:encode_hex(term_to_binary(T)) end,\n' +
@@ -120,7 +178,7 @@ if (!erlWanted()) {
     '  MO = try ets:match_object(T, P) catch error:badarg -> badarg end,\n' +
     '  ets:delete(T), {M, MO} end,\n' +
     `Specs = [\n${specCases.join(',\n')}],\n` +
-    `Pats = [\n${PATTERN_CASES.join(',\n')}],\n` +
+    `Pats = [\n${patternCases.join(',\n')}],\n` +
     'lists:foreach(fun({S, O}) -> io:format("S ~s~n", [Hex({S, O, Run(S, O)})]) end, Specs),\n' +
     'lists:foreach(fun({P, O}) -> {M, MO} = Pat(P, O), io:format("P ~s~n", [Hex({P, O, M, MO})]) end, Pats).\n';
   const erl = runErl(script, { timeoutMs: 60_000 });
@@ -128,7 +186,7 @@ if (!erlWanted()) {
   t.test('erl ran the corpus', async (t) => {
     t.ok(erl.ok, `erl finished ${erl.ok ? '' : erl.error}`);
     t.equal(erl.lines.filter((l) => l.startsWith('S ')).length, specCases.length, 'one result per spec case');
-    t.equal(erl.lines.filter((l) => l.startsWith('P ')).length, PATTERN_CASES.length, 'one result per pattern case');
+    t.equal(erl.lines.filter((l) => l.startsWith('P ')).length, patternCases.length, 'one result per pattern case');
   });
 
   const decode = (line: string): Tuple => binaryToTerm(Buffer.from(line.slice(2), 'hex')) as Tuple;
@@ -137,11 +195,15 @@ if (!erlWanted()) {
     let i = 0;
     let badargs = 0;
     let exits = 0;
+    let matches = 0;
+    let nomatches = 0;
     for (const line of erl.lines) {
       if (!line.startsWith('S ')) continue;
       const [spec, object, expected] = decode(line).elements as [Term, Term, Term];
       const got = ourSpecOutcome(spec, object);
       if (expected === BADARG) badargs++;
+      if (expected === NOMATCH) nomatches++;
+      else if (expected instanceof Tuple) matches++;
       if (expected instanceof Tuple && expected.at(1) === A('EXIT')) exits++;
       if (!exactEquals(got, expected)) {
         t.fail(`case ${i}: ${specCases[i]}\n  erl:    ${format(expected)}\n  beamjs: ${format(got)}`);
@@ -151,20 +213,24 @@ if (!erlWanted()) {
     t.equal(i, specCases.length, 'every case compared');
     t.ok(badargs >= 40, `bad specs are in the corpus (${badargs})`);
     t.ok(exits >= 30, `bodies that raise give 'EXIT' (${exits})`);
+    t.ok(matches >= 100 && nomatches >= 50, `heads that match (${matches}) and heads that do not (${nomatches})`);
   });
 
   t.test('ets:match and ets:match_object patterns', async (t) => {
     let i = 0;
+    let matched = 0;
     for (const line of erl.lines) {
       if (!line.startsWith('P ')) continue;
       const [pattern, object, match, matchObject] = decode(line).elements as [Term, Term, Term, Term];
       const gotMatch = ourPatternOutcome(pattern, object, 'bindings');
       const gotObject = ourPatternOutcome(pattern, object, 'object');
-      t.ok(exactEquals(gotMatch, match), `ets:match ${PATTERN_CASES[i]}: erl ${format(match)}, beamjs ${format(gotMatch)}`);
-      t.ok(exactEquals(gotObject, matchObject), `ets:match_object ${PATTERN_CASES[i]}: erl ${format(matchObject)}, beamjs ${format(gotObject)}`);
+      if (!exactEquals(gotMatch, match)) t.fail(`ets:match ${patternCases[i]}: erl ${format(match)}, beamjs ${format(gotMatch)}`);
+      if (!exactEquals(gotObject, matchObject)) t.fail(`ets:match_object ${patternCases[i]}: erl ${format(matchObject)}, beamjs ${format(gotObject)}`);
+      if (Array.isArray(match) && match.length > 0) matched++;
       i++;
     }
-    t.equal(i, PATTERN_CASES.length, 'every pattern compared');
+    t.equal(i, patternCases.length, 'every pattern compared');
+    t.ok(matched >= 20, `some patterns match (${matched} of ${i})`);
   });
 }
 
