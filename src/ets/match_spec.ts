@@ -43,6 +43,7 @@
  * trace-only functions (message, return_trace, is_seq_trace, caller, ...) are bad specs here, as
  * in an ets specification on every OTP release.
  */
+import { describeValue } from '../errors/index.js';
 import { ErlangException, self as processSelf } from '../process/index.js';
 import {
   Atom,
@@ -56,6 +57,8 @@ import {
   improperList,
   isAtom,
   isPlainObject,
+  NOT_A_TERM,
+  termKind,
 } from '../term/index.js';
 import type { Term, TermObject } from '../term/index.js';
 import * as bif from './match_spec_bifs.js';
@@ -110,8 +113,18 @@ function badSpec(message: string): never {
 }
 
 function show(t: Term): string {
-  const text = format(t);
+  let text: string;
+  try {
+    text = format(t);
+  } catch {
+    text = describeValue(t); // a JS value that is no term
+  }
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
+/** A leaf of a spec must be a term: a JS function, symbol or class instance is a bad spec. */
+function checkTerm(t: Term, where: Where): void {
+  if (termKind(t) === NOT_A_TERM) badIn(where, `${describeValue(t)} is not an Erlang term`);
 }
 
 /** Where a problem was found, for error messages. */
@@ -174,6 +187,7 @@ function compileHead(p: Term, vars: HeadVariables, where: Where): HeadMatcher {
   if (Array.isArray(p)) return compileListHead(p as readonly Term[], undefined, vars, where);
   if (p instanceof ImproperList) return compileListHead(p.head, p.tail, vars, where);
   if (p instanceof Map || isPlainObject(p)) return compileMapHead(p as ReadonlyMap<Term, Term> | TermObject, vars, where);
+  checkTerm(p, where);
   return constantMatcher(p);
 }
 
@@ -181,7 +195,7 @@ function constantMatcher(c: Term): HeadMatcher {
   if (c instanceof Float && c.value === 0) {
     // 0.0 and -0.0 are different patterns (erl 25 matches neither against the other in a head).
     const negative = Object.is(c.value, -0);
-    return (x) => x instanceof Float && Object.is(x.value, -0) === negative;
+    return (x) => x instanceof Float && x.value === 0 && Object.is(x.value, -0) === negative;
   }
   if (isAtom(c) || (typeof c === 'number' && !Number.isSafeInteger(c))) {
     // Atoms are interned (or JS primitives); a float number has one representation.
@@ -413,6 +427,7 @@ function compileExpr(e: Term, scope: ExprScope): Expr {
       return bif.buildMap(ks, vs);
     };
   }
+  checkTerm(e, scope.where);
   return () => e;
 }
 
@@ -525,6 +540,7 @@ function compileTupleExpr(e: Tuple, scope: ExprScope): Expr {
   if (first === A_CONST) {
     if (arity !== 1) badIn(scope.where, `{const, Term} takes exactly one term; received ${show(e)}`);
     const value = args[0];
+    checkTerm(value, scope.where);
     return () => value;
   }
   if (VARIADIC.has(name)) {
@@ -720,7 +736,17 @@ export function compileMatchSpec(spec: Term): CompiledMatchSpec {
   if (clauses === undefined || clauses.length === 0) {
     return badSpec(`a match specification must be a non-empty proper list of {Head, Guards, Body} clauses; received ${show(spec)}`);
   }
-  return new CompiledSpec(clauses.map((c, i) => compileClause(c, i + 1)));
+  return withinStack(() => new CompiledSpec(clauses.map((c, i) => compileClause(c, i + 1))));
+}
+
+/** Compiles, turning a stack overflow (a spec nested tens of thousands deep) into badarg. */
+function withinStack<R>(compile: () => R): R {
+  try {
+    return compile();
+  } catch (e) {
+    if (e instanceof RangeError) badSpec(`the specification is nested too deeply to compile (${e.message})`);
+    throw e;
+  }
 }
 
 /** ets:match (result 'bindings': the list of '$N' bindings in N order) and ets:match_object (result 'object'). */
@@ -730,7 +756,7 @@ export function compileMatchPattern(pattern: Term, result: 'bindings' | 'object'
   }
   const text = show(pattern);
   const vars = new HeadVariables();
-  const match = compileHead(pattern, vars, { clause: 1, part: 'head', text: `pattern ${text}` });
+  const match = withinStack(() => compileHead(pattern, vars, { clause: 1, part: 'head', text: `pattern ${text}` }));
   const allSlots = vars.slotsInOrder();
   const body: Expr = result === 'bindings' ? (_o, v) => allSlots.map((s) => v[s]) : (o) => o;
   return new CompiledSpec([{ head: pattern, match, vars: new Array<Term>(vars.numbers.length), guards: [], body }]);

@@ -13,12 +13,14 @@
  * Known difference, left out of the table cases: erl 25's ETS looks up a key position holding
  * a map pattern as a bound key (so #{} there matches only the key #{}), fixed in OTP 26.2.5
  * (OTP-19070, erlang/otp#8385); beamjs's boundKey treats such keys as unbound, as OTP does now.
+ * Also left out there: keys holding a remote reference of 1 or 2 words, which erl 25's ETS
+ * does not find by lookup (a hashing matter of its storage; match_spec_run agrees with us).
  *
  * The seed is printed; BEAMJS_SEED=<n> replays a run. Without erl the test fails, unless
  * BEAMJS_NO_ERL=1 says to leave it out.
  */
 import t, { type Test } from 'tap';
-import { Atom, ImproperList, Tuple, atom, exactEquals, float, format, tuple } from '../../src/term/index.js';
+import { Atom, ImproperList, Ref, Tuple, atom, exactEquals, float, format, tuple } from '../../src/term/index.js';
 import type { Term } from '../../src/term/index.js';
 import { binaryToTerm } from '../../src/codec/index.js';
 import { ErlangException } from '../../src/process/index.js';
@@ -137,13 +139,19 @@ function abstractHead(t: Term, gen: TermGen, rnd: () => number, depth = 0): Term
   return rnd() < 0.1 ? gen.term(0, { noClosures: true }) : t;
 }
 
-function containsMap(t: Term): boolean {
-  if (t instanceof Map || (typeof t === 'object' && t !== null && Object.getPrototypeOf(t) === Object.prototype)) return true;
-  if (t instanceof Tuple) return t.elements.some(containsMap);
-  if (Array.isArray(t)) return (t as readonly Term[]).some(containsMap);
-  if (t instanceof ImproperList) return t.head.some(containsMap) || containsMap(t.tail);
+/** True when `t` holds a subterm for which `test` holds. */
+function holds(t: Term, test: (x: Term) => boolean): boolean {
+  if (test(t)) return true;
+  if (t instanceof Tuple) return t.elements.some((e) => holds(e, test));
+  if (Array.isArray(t)) return (t as readonly Term[]).some((e) => holds(e, test));
+  if (t instanceof ImproperList) return t.head.some((e) => holds(e, test)) || holds(t.tail, test);
+  if (t instanceof Map) return [...(t as ReadonlyMap<Term, Term>)].some(([k, v]) => holds(k, test) || holds(v, test));
+  if (typeof t === 'object' && t !== null && Object.getPrototypeOf(t) === Object.prototype) return Object.values(t).some((e) => holds(e as Term, test));
   return false;
 }
+
+const isMapTerm = (x: Term): boolean => x instanceof Map || (typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype);
+const isShortRef = (x: Term): boolean => x instanceof Ref && x.ids.length < 3;
 
 function randomHeadCases(gen: TermGen, rnd: () => number): { specs: string[]; patterns: string[] } {
   const specs: string[] = [];
@@ -153,8 +161,11 @@ function randomHeadCases(gen: TermGen, rnd: () => number): { specs: string[]; pa
     const head = abstractHead(object, gen, rnd);
     specs.push(`{[{${toErlangSource(head)},[],['$$']}], ${toErlangSource(object)}}`);
     // ets:match through a table: erl 25 looks a key holding a map pattern up as if bound (no
-    // submap match: OTP-19070, fixed in 26.2.5); beamjs scans, as OTP does since. Leave those out.
-    if (i % 2 === 0 && !containsMap((head as Tuple).at(0))) patterns.push(`{${toErlangSource(head)}, ${toErlangSource(object)}}`);
+    // submap match: OTP-19070, fixed in 26.2.5); beamjs scans, as OTP does since. And erl 25's
+    // ETS does not find a key holding a remote reference of fewer than 3 words (its table hash
+    // differs from the lookup's). Both are ETS storage matters, not match semantics: left out.
+    const key = (head as Tuple).at(0);
+    if (i % 2 === 0 && !holds(key, isMapTerm) && !holds(object.at(0), isShortRef)) patterns.push(`{${toErlangSource(head)}, ${toErlangSource(object)}}`);
   }
   return { specs, patterns };
 }
@@ -258,6 +269,11 @@ t.test('bad specs raise error:badarg naming the clause and the problem', async (
   badarg(t, [tuple(new Map<Term, Term>([[A('$1'), 1]]), [], [true])], /head: a map key in a head must be a literal term, not '_' or a '\$N' variable; received '\$1'$/, 'a variable as a map key');
   badarg(t, [tuple(A('_'), [], [true]), tuple(A('_'), [], [tuple(A('foo'))])], /^bad match specification: clause 2 /, 'the second clause is named');
   t.throws(() => compileMatchPattern(tuple(new Map<Term, Term>([[A('_'), 1]])), 'object'), { reason: BADARG, message: /pattern/ }, 'a bad match pattern');
+  badarg(t, [tuple(tuple((() => 1) as unknown as Term), [], [true])], /head: function \(anonymous\) is not an Erlang term$/, 'a JS function in a head');
+  badarg(t, [tuple(A('_'), [], [tuple(A('const'), Symbol('s') as unknown as Term)])], /body: symbol Symbol\(s\) is not an Erlang term$/, 'a symbol in a body');
+  let deep: Term = A('$1');
+  for (let i = 0; i < 200_000; i++) deep = tuple(deep);
+  badarg(t, [tuple(deep, [], [true])], /nested too deeply to compile/, 'a head nested 200,000 deep');
   const long = [tuple(A('_'), [], [tuple(A('foo'), Array.from({ length: 300 }, (_, i) => i))])];
   t.throws(() => compileMatchSpec(long), { message: /\.\.\./ }, 'long specs are shortened in the message');
 });
