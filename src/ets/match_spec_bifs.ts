@@ -453,7 +453,11 @@ export function buildMap(keys: readonly Term[], values: readonly Term[]): Term {
   for (const k of keys) if (!isAtom(k)) allAtoms = false;
   if (allAtoms) {
     const obj: Record<string, Term> = {};
-    for (let i = 0; i < keys.length; i++) obj[atomName(keys[i]) as string] = values[i];
+    for (let i = 0; i < keys.length; i++) {
+      const name = atomName(keys[i]) as string;
+      // An own property even for '__proto__' (an assignment would set the prototype instead).
+      Object.defineProperty(obj, name, { value: values[i], enumerable: true, writable: true, configurable: true });
+    }
     return obj;
   }
   const out = new Map<Term, Term>();

@@ -381,3 +381,13 @@ t.test('atoms of a spec compare by identity, an Atom as a plain atom constant', 
   t.equal(spec.run(tuple(Atom.for('k'), 1)), 1);
   t.equal(spec.run(tuple('k', 1)), NO_MATCH, 'the binary <<"k">> is not the atom k');
 });
+
+t.test("a body map with the key '__proto__' is a map with that key, not a prototype", async (t) => {
+  const r = compileMatchSpec([tuple(tuple(A('$1')), [], [{ x: A('$1') }])]).run(tuple(1)) as Record<string, Term>;
+  t.same(Object.keys(r), ['x']);
+  const spec = compileMatchSpec([tuple(tuple(A('$1')), [], [new Map<Term, Term>([[A('__proto__'), A('$1')]])])]);
+  const m = spec.run(tuple(7)) as Record<string, Term>;
+  t.equal(Object.getPrototypeOf(m), Object.prototype, 'an ordinary object');
+  t.ok(Object.prototype.hasOwnProperty.call(m, '__proto__'), 'holding the key as its own property');
+  t.equal(compileMatchSpec([tuple(A('$1'), [], [tuple(A('map_get'), A('__proto__'), A('$1'))])]).run(m), 7, 'map_get finds it');
+});
