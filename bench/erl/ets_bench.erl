@@ -6,6 +6,8 @@
 %%   ets.update_counter.<table>  ets:update_counter(T, Key, 1) on {Key, 0} objects
 %%   ets.owner_map.lookup        the baseline without ETS: a process owning a map answers
 %%                               {get, From, Key} with {value, Key, Value}
+%%   ets.match_spec.<spec>       objects/s through ets:match_spec_run/2 (one process, no table):
+%%                               the engine select runs per object (bench/ets/match_spec.ts)
 %%
 %% <table> is set_rc (set, {read_concurrency, true}), set_wc (set, {write_concurrency, true}) or
 %% ordered_set. The table holds the 100,000 integer keys 0..99999, inserted in the order
@@ -15,7 +17,7 @@
 %% Each measurement checks itself (keys found, counter sum, table size) and crashes if wrong.
 %% Prints `name value unit` lines for bench/harness.ts.
 -module(ets_bench).
--export([run/0, tables/1, owner_map/1, lcg/1]).
+-export([run/0, tables/1, owner_map/1, match_spec/1, lcg/1]).
 
 -define(KEYS, 100000).
 -define(TABLES, [{"set_rc", [set, public, {read_concurrency, true}]},
@@ -23,7 +25,7 @@
                  {"ordered_set", [ordered_set, public]}]).
 
 %% Everything, with the operation counts bench/ets/*.ts use.
-run() -> tables(500000), owner_map(100000).
+run() -> tables(500000), owner_map(100000), match_spec(10).
 
 %% Ops: the total number of operations per figure, shared among the schedulers.
 tables(Ops) ->
@@ -128,3 +130,23 @@ owner_map(Workers, Ops) ->
     Total = lists:sum(Found),
     out("ets.owner_map.lookup", Total / S, "ops/s"),
     Owner ! stop.
+
+%% The match-spec engine alone: Rounds runs of ets:match_spec_run/2 over 100,000 objects
+%% {I, even | odd, I * 3}; each spec's result count is checked.
+match_spec(Rounds) ->
+    Objects = [{I, case I rem 2 of 0 -> even; 1 -> odd end, I * 3} || I <- lists:seq(0, ?KEYS - 1)],
+    Specs = [{"head", [{{'$1', even, '_'}, [], ['$1']}], 50000},
+             {"guard", [{{'$1', even, '$2'}, [{'>', '$2', 150000}], ['$1']}], 24999},
+             {"body", [{{'$1', '_', '$2'}, [{'=:=', {'rem', '$1', 10}, 0}], [{{'$1', {'+', '$2', 1}}}]}], 10000},
+             {"nomatch", [{{'_', zzz, '_'}, [], ['$_']}], 0}],
+    lists:foreach(fun({Name, Spec, Expected}) ->
+        C = ets:match_spec_compile(Spec),
+        Expected = length(ets:match_spec_run(Objects, C)),
+        {T, ok} = timer:tc(fun() -> ms_rounds(Objects, C, Rounds, Expected) end),
+        out("ets.match_spec." ++ Name, Rounds * ?KEYS / (T / 1.0e6), "objects/s")
+    end, Specs).
+
+ms_rounds(_, _, 0, _) -> ok;
+ms_rounds(Objects, C, N, Expected) ->
+    Expected = length(ets:match_spec_run(Objects, C)),
+    ms_rounds(Objects, C, N - 1, Expected).
