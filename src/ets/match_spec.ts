@@ -230,6 +230,15 @@ function compileTupleHead(p: Tuple, vars: HeadVariables, where: Where): HeadMatc
     const m1 = matchers[1];
     return (x, v) => x instanceof Tuple && x.elements.length === size && m0(x.elements[i0], v) && m1(x.elements[i1], v);
   }
+  if (count === 3) {
+    const [i0, i1, i2] = indexes as [number, number, number];
+    const [m0, m1, m2] = matchers as [HeadMatcher, HeadMatcher, HeadMatcher];
+    return (x, v) => {
+      if (!(x instanceof Tuple)) return false;
+      const e = x.elements;
+      return e.length === size && m0(e[i0], v) && m1(e[i1], v) && m2(e[i2], v);
+    };
+  }
   return (x, v) => {
     if (!(x instanceof Tuple)) return false;
     const e = x.elements;
@@ -349,6 +358,47 @@ function selfValue(): Value {
   }
 }
 
+/** What the compiler knows of an expression closure: a constant value, or a variable's slot (to call operands directly). */
+const CONSTANT_OF = new WeakMap<Expr, { readonly value: Term }>();
+const SLOT_OF = new WeakMap<Expr, number>();
+
+function constantExpr(value: Term): Expr {
+  const e: Expr = () => value;
+  CONSTANT_OF.set(e, { value });
+  return e;
+}
+
+function variableExpr(slot: number): Expr {
+  const e: Expr = (_o, v) => v[slot];
+  SLOT_OF.set(e, slot);
+  return e;
+}
+
+/** A call of a 2-argument function; a variable first operand and a constant or variable second one skip a closure call each. */
+function call2(f: Fn2, a: Expr, b: Expr): Expr {
+  const sa = SLOT_OF.get(a);
+  const cb = CONSTANT_OF.get(b);
+  const sb = SLOT_OF.get(b);
+  if (sa !== undefined && cb !== undefined) {
+    const value = cb.value;
+    return (_o, v) => f(v[sa], value);
+  }
+  if (sa !== undefined && sb !== undefined) return (_o, v) => f(v[sa], v[sb]);
+  if (cb !== undefined) {
+    const value = cb.value;
+    return (o, v) => {
+      const x = a(o, v);
+      return x === FAIL ? FAIL : f(x, value);
+    };
+  }
+  return (o, v) => {
+    const x = a(o, v);
+    if (x === FAIL) return FAIL;
+    const y = b(o, v);
+    return y === FAIL ? FAIL : f(x, y);
+  };
+}
+
 interface ExprScope {
   readonly vars: HeadVariables;
   readonly allSlots: readonly number[];
@@ -366,14 +416,14 @@ function compileExpr(e: Term, scope: ExprScope): Expr {
     if (n >= 0) {
       const slot = scope.vars.slotOf.get(n);
       if (slot === undefined) badIn(scope.where, `the variable '$${n}' is not bound in the head`);
-      return (_o, v) => v[slot];
+      return variableExpr(slot);
     }
-    return () => e;
+    return constantExpr(e);
   }
   if (e instanceof Tuple) return compileTupleExpr(e, scope);
   if (Array.isArray(e)) {
     const items = (e as readonly Term[]).map((x) => compileExpr(x, scope));
-    if (items.length === 0) return () => e;
+    if (items.length === 0) return constantExpr(e);
     return (o, v) => {
       const out: Term[] = new Array<Term>(items.length);
       for (let k = 0; k < items.length; k++) {
@@ -428,7 +478,7 @@ function compileExpr(e: Term, scope: ExprScope): Expr {
     };
   }
   checkTerm(e, scope.where);
-  return () => e;
+  return constantExpr(e);
 }
 
 /** Functions of a fixed arity: name -> arity -> implementation. */
@@ -541,7 +591,7 @@ function compileTupleExpr(e: Tuple, scope: ExprScope): Expr {
     if (arity !== 1) badIn(scope.where, `{const, Term} takes exactly one term; received ${show(e)}`);
     const value = args[0];
     checkTerm(value, scope.where);
-    return () => value;
+    return constantExpr(value);
   }
   if (VARIADIC.has(name)) {
     if (arity === 0) badIn(scope.where, `${name} needs at least one argument; received ${show(e)}`);
@@ -560,15 +610,7 @@ function compileTupleExpr(e: Tuple, scope: ExprScope): Expr {
     };
   }
   if (arity === 2 && Object.prototype.hasOwnProperty.call(FUNCTIONS_2, name)) {
-    const f = FUNCTIONS_2[name];
-    const a = compileExpr(args[0], scope);
-    const b = compileExpr(args[1], scope);
-    return (o, v) => {
-      const x = a(o, v);
-      if (x === FAIL) return FAIL;
-      const y = b(o, v);
-      return y === FAIL ? FAIL : f(x, y);
-    };
+    return call2(FUNCTIONS_2[name], compileExpr(args[0], scope), compileExpr(args[1], scope));
   }
   if (arity === 3 && Object.prototype.hasOwnProperty.call(FUNCTIONS_3, name)) {
     const f = FUNCTIONS_3[name];
