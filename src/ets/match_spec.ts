@@ -12,8 +12,8 @@
  *   | head   | '_' (anything), '$N' (N = 0, 1, 2, ... without leading zeros: a variable;     |
  *   |        | a repeated variable must match an =:= term); tuples, lists, improper lists,   |
  *   |        | maps (a map pattern matches any map holding its keys, =:=, whose values match;|
- *   |        | its keys must be ground), every other term matches =:= terms only.           |
- *   |        | '$_' and '$$' are plain atoms in a head.                                      |
+ *   |        | a key is a literal term, never '_' or '$N'), every other term matches =:=     |
+ *   |        | terms only (0.0 and -0.0 are two patterns). '$_', '$$' are atoms in a head.   |
  *   | guards | a list of expressions, each must evaluate to `true`                           |
  *   | body   | a non-empty list of expressions; the last one's value is the result           |
  *
@@ -25,13 +25,20 @@
  * `{1, 2}` is a bad spec, write `{{1, 2}}` or `{const, {1, 2}}`.
  *
  * Failure, as ERTS: an expression whose Erlang twin raises (badarith, badarg, badmap) makes its
- * guard fail (the next clause is tried); in a body it makes the clause's result the atom 'EXIT'.
- * A bad specification raises error:badarg at compile time (an ErlangException whose message
- * names the clause and what is wrong), never a JS TypeError.
+ * guard fail (the next clause is tried); in a body it makes the clause's result the atom 'EXIT'
+ * (only the last body expression counts: ERTS ignores the failure of the others, and as they
+ * have no effect they are compiled, not run). A bad specification raises error:badarg at
+ * compile time (an ErlangException whose message names the clause and what is wrong), never a
+ * JS TypeError; so does a JS value that is no term, and a spec nested too deep for the stack.
+ *
+ * boundKey: a head whose key position holds a map pattern is not bound (a map pattern matches
+ * more than one key), as OTP since 26.2.5 (OTP-19070; OTP 25 looked such keys up, so #{} in the
+ * key position found only the key #{}). Callers still run() the objects they look up.
  *
  * Performance: each head compiles into a closure tree that writes bindings into one array per
  * clause, allocated at compile time: a failing head allocates nothing. Atom and small-integer
- * constants compare with ===. Bodies of `'$_'`, `'$$'`, `true` and single variables are direct.
+ * constants compare with ===; a call on a variable and a constant reads both without a closure
+ * call. About as fast per object as erl's ets:match_spec_run (bench/ets/match_spec.ts).
  *
  * Threads: a CompiledMatchSpec holds closures, so it belongs to the thread that compiled it (it
  * cannot be posted); compile the spec on each thread that runs it. `run` is not reentrant
@@ -39,9 +46,9 @@
  * calls no user code. `self/0` in a spec is the `self` given to `run`, else the calling process
  * (`self()` of src/process), else (the VM main thread, which is no process) the expression fails.
  *
- * Differences from OTP 25: tuple_size/1, min/2 and max/2 are accepted (OTP 26 added them);
- * trace-only functions (message, return_trace, is_seq_trace, caller, ...) are bad specs here, as
- * in an ets specification on every OTP release.
+ * Checked against erl 25 (test/ets/match_spec.test.ts). Differences from OTP 25: tuple_size/1,
+ * min/2 and max/2 are accepted (OTP 26 added them); boundKey above. Trace-only functions
+ * (message, return_trace, is_seq_trace, caller, ...) are bad specs, as in any ets spec.
  */
 import { describeValue } from '../errors/index.js';
 import { ErlangException, self as processSelf } from '../process/index.js';
