@@ -1,8 +1,17 @@
 /**
- * src/otp: the OTP behaviours. Today: gen_server (gen_server.ts) and supervisor (supervisor.ts). Importing this file defines
- * the `gen_server` module (its server process), so it must be loaded in every scheduler thread:
- * the VM's `modules` should include a file that imports it (any file importing 'beamjs' does).
+ * src/otp: the OTP behaviours and their libraries: gen_server (gen_server.ts), supervisor
+ * (supervisor.ts), proc_lib (proc_lib.ts), sys (sys.ts), logger (logger.ts). Importing this file
+ * defines their modules (gen_server, supervisor, proc_lib, logger, logger_std_h, logger_send_h),
+ * so it must be loaded in every scheduler thread: the VM's `modules` should include a file that
+ * imports it (any file importing 'beamjs' does).
  */
 export { GenServer } from './gen_server.js';
 export type { From, ServerRef, StartOptions, CallTimeout } from './gen_server.js';
 export { Supervisor } from './supervisor.js';
+export { ProcLib, PROC_LIB_KEYS } from './proc_lib.js';
+export type { ProcLibStartOptions } from './proc_lib.js';
+export { Sys, handleSystemMessage, debugEvent, newDebug, systemCall } from './sys.js';
+export type { SysDebug, SysEvent, SysName, SystemAdapter, PrintEvent } from './sys.js';
+export { Logger as OtpLogger, formatEvent, formatReport, levelPasses, legacyTime } from './logger.js';
+// `OtpLogger`: the runtime's `Logger` (the hook type of src/process) already has the name.
+export type { Level, ConfigLevel, LogEvent, LogMessage } from './logger.js';
