@@ -415,8 +415,10 @@ interface Loop {
   state: Term;
   timeout: number | 'infinity';
   continuation: Term | undefined;
-  /** The message being handled (the error report's "Last message in was"). */
+  /** The message being handled (the error report's "Last message in was": a call's Request, else the message). */
   lastMessage: Term;
+  /** The From of that message when it was a call (the report's client_info). */
+  lastFrom: From | undefined;
   readonly debug: SysDebug;
 }
 
@@ -473,11 +475,8 @@ function* errorReport(loop: Loop, reason: Term): ProcessGenerator<void> {
   const last = loop.lastMessage;
   const f = yield* formatStatus(loop, A.terminateOpt, { state: loop.state, message: last, reason, log: loop.debug.log?.events ?? [] });
   let client: Term = undefined;
-  if (last instanceof Tuple && last.size === 3 && last.at(0) === A.gen_call) {
-    const from = last.at(1);
-    const pid = from instanceof Tuple ? from.at(0) : undefined;
-    if (pid instanceof Pid && pid.node === node()) client = isProcessAlive(pid) ? tuple(pid, []) : tuple(pid, atom('dead'));
-  }
+  const pid = loop.lastFrom?.at(0);
+  if (pid instanceof Pid && pid.node === node()) client = isProcessAlive(pid) ? tuple(pid, tuple(pid, [])) : tuple(pid, atom('dead'));
   Logger.log(
     'error',
     { report: { label: tuple(A.gen_server, A.terminate), name: loop.reportName, last_message: f.message, state: f.state, log: loop.debug.log?.events ?? [], reason: f.reason, client_info: client } },
@@ -595,9 +594,12 @@ function* handleOne(loop: Loop): ProcessGenerator<Next> {
     return r === undefined ? CONTINUE : r.stop;
   }
   loop.lastMessage = msg;
+  loop.lastFrom = undefined;
   if (loop.debug.active) debugEvent(loop.debug, loop.reportName, tuple(A.in, msg), printEvent);
   if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.gen_call) {
     const from = msg.at(1) as From;
+    loop.lastMessage = msg.at(2);
+    loop.lastFrom = from;
     const result = yield* runCallback(loop.module, A.handle_call, [msg.at(2), from, loop.state]);
     if (isTuple(result, A.reply, [3, 4])) {
       GenServer.reply(from, result.at(1));
@@ -693,7 +695,7 @@ defineModule('gen_server', {
       ack(tuple(A.error, reason));
       exit(reason);
     }
-    const loop: Loop = { parent, module, name, reportName: reportName(name, me), state: undefined, timeout: 'infinity', continuation: undefined, lastMessage: undefined, debug: newDebug() };
+    const loop: Loop = { parent, module, name, reportName: reportName(name, me), state: undefined, timeout: 'infinity', continuation: undefined, lastMessage: undefined, lastFrom: undefined, debug: newDebug() };
     if (isTuple(result, A.ok, [2, 3]) && (result.size === 2 || applyTail(loop, result.at(2)))) {
       loop.state = result.at(1);
       if (result.size === 2) applyTail(loop, undefined);

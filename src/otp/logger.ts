@@ -172,7 +172,11 @@ export function formatReport(report: Term): { header: string | undefined; body: 
   if (label !== undefined && label.at(0) === A.gen_server && label.at(1) === A.terminate) {
     let body = `** Generic server ${text(map.name)} terminating \n** Last message in was ${text(map.last_message)}\n** When Server state == ${text(map.state)}\n** Reason for termination ==\n** ${text(map.reason)}\n`;
     const client = map.client_info;
-    if (client instanceof Tuple && client.size === 2 && client.at(0) instanceof Pid) body += `** Client ${text(client.at(0))} stacktrace\n** ${text(client.at(1))}\n`;
+    if (client instanceof Tuple && client.size === 2 && client.at(0) instanceof Pid) {
+      const info = client.at(1);
+      if (info instanceof Tuple && info.size === 2) body += `** Client ${text(info.at(0))} stacktrace\n** ${text(info.at(1))}\n`;
+      else if (info === atom('dead')) body += `** Client ${text(client.at(0))} is dead\n`;
+    }
     return { header: undefined, body };
   }
   if (Array.isArray(report)) {

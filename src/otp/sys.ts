@@ -12,7 +12,7 @@
  *   | replaceState(S, Fun)                | {replace_state, Fun}             | NewState                      |
  *   | getStatus(S)                        | get_status                       | {status, Pid, {module, M}, [PDict, running/suspended, Parent, Debug, Misc]} |
  *   | suspend(S) / resume(S)              | suspend / resume                 | ok                            |
- *   | changeCode(S, Mod, OldVsn, Extra)   | {change_code, Mod, OldVsn, Extra} | ok | {error, R} (suspended only) |
+ *   | changeCode(S, Mod, OldVsn, Extra)   | {change_code, Mod, OldVsn, Extra} | ok | {error, R} (suspended; else unknown_system_msg) |
  *   | statistics(S, true/false/get)       | {debug, {statistics, Flag}}      | ok | {ok, Stats} | no_statistics |
  *   | trace(S, true/false)                | {debug, {trace, Flag}}           | ok                            |
  *   | log(S, true/false/get/{true, N})    | {debug, {log, Flag}}             | ok | {ok, [Event]}            |
@@ -231,7 +231,8 @@ export function* handleSystemMessage(request: Term, from: Term, adapter: SystemA
       suspended = false;
       reply = A.ok;
     } else if (req instanceof Tuple && req.size === 4 && req.at(0) === A.change_code) {
-      if (!suspended) reply = tuple(A.error, atom('not_suspended'));
+      // As sys's do_cmd: change_code is a command of a suspended process only.
+      if (!suspended) reply = tuple(A.error, tuple(A.unknown_system_msg, req));
       else if (adapter.codeChange === undefined) reply = tuple(A.error, atom('not_supported'));
       else reply = yield* adapter.codeChange(req.at(1), req.at(2), req.at(3));
     } else if (req instanceof Tuple && req.size === 2 && req.at(0) === A.debug) {
