@@ -7,11 +7,14 @@ import { atom, format, P, Pid, Ref, tuple, Tuple, type Term } from '../../src/in
 import { formatEvent, type LogEvent } from '../../src/otp/index.js';
 import { next, nextLog, op, opFull, startAppsVM } from './fixtures/apps_harness.js';
 
+// One VM for the file (a VM on 2 scheduler threads takes ~1.5 s to start); names differ per test.
+const apps = await startAppsVM(t);
+
 const ok = atom('ok');
 const error = atom('error');
 
 t.test("'$ancestors' and '$initial_call' as OTP sets them (a registered spawner by name)", async (t) => {
-  const { vm } = await startAppsVM(t);
+  const { vm } = apps;
   t.same(await op(vm, 'pl_spawn_info'), ok);
   const child = (await next(vm, P.tuple(atom('pl_info'), P.any, P.any, P.any))) as Tuple;
   t.same(child.at(2), [atom('apps_named_client')], 'the child: [the spawner\'s name]');
@@ -21,7 +24,7 @@ t.test("'$ancestors' and '$initial_call' as OTP sets them (a registered spawner 
 });
 
 t.test('start, start_link, start_monitor: the ack, a death before it, init_fail, the timeout', async (t) => {
-  const { vm } = await startAppsVM(t);
+  const { vm } = apps;
   for (const linkage of ['none', 'link', 'monitor']) {
     const got = await op(vm, 'pl_start', atom('ack'), atom(linkage));
     const ret = linkage === 'monitor' ? ((got as Tuple).at(0) as Tuple) : (got as Tuple);
@@ -58,7 +61,7 @@ t.test('start, start_link, start_monitor: the ack, a death before it, init_fail,
 });
 
 t.test('a crash report for an abnormal exit, with OTP 25 field names; none for {shutdown, _}', async (t) => {
-  const { vm } = await startAppsVM(t);
+  const { vm } = apps;
   t.same(await op(vm, 'add_handler', atom('capture'), vm.self), ok);
   // {shutdown, done}: no report (checked by a marker logged after it).
   const quiet = ((await op(vm, 'pl_start', atom('ack_then_shutdown'), atom('none'))) as Tuple).at(1) as Pid;
