@@ -42,7 +42,8 @@
  * reason), shutdown (reason reached_max_restart_intensity) and shutdown_error (a child whose
  * shutdown ended with another reason than the expected shutdown / killed); a progress report
  * (info level, label {supervisor, progress}) [{supervisor, SupName}, {started, Offender}] for
- * each static child started. SupName is {local, Name}, {via, M, Name}, or {Pid, Module} when the
+ * each static child started. The offender's pid is the child's pid, its last pid when it has
+ * none, or {restarting, LastPid} while a retry is pending, as OTP 25 reports. SupName is {local, Name}, {via, M, Name}, or {Pid, Module} when the
  * supervisor has no name.
  *
  * Differences from OTP: `auto_shutdown` and `significant` children are not supported
@@ -240,6 +241,7 @@ function* shutdownChild(state: { readonly name: Term }, child: Child): ProcessGe
   child.pid = undefined;
   child.restarting = false;
   if (pid === undefined) return;
+  child.oldPid = pid;
   const reason = yield* shutdownPid(child, pid);
   if (reason !== undefined && !(reason === A.normal && child.spec.restart !== A.permanent)) reportError(state, 'shutdown_error', reason, child, pid);
 }
@@ -291,8 +293,14 @@ function transientDone(reason: Term): boolean {
 /** The extra args a simple_one_for_one child was started with (kept to restart it). */
 const extraArgs = new WeakMap<Child, readonly Term[]>();
 
+/** A report's pid of a child, as OTP 25 gives it: the pid, the last pid, or {restarting, LastPid} while a retry is pending. */
+function offenderPid(child: Child): Term {
+  if (child.restarting === true) return tuple(A.restarting, child.oldPid);
+  return child.pid ?? child.oldPid;
+}
+
 /** OTP's extract_child/1: the offender / started list of a report. */
-function extractChild(child: Child, pid: Term = child.pid): Term[] {
+function extractChild(child: Child, pid: Term = offenderPid(child)): Term[] {
   const [m, f, args] = child.spec.start.elements as [Atom, Atom, Term[]];
   const extra = extraArgs.get(child);
   return [
@@ -356,7 +364,7 @@ function tryAgain(child: Child): void {
  */
 function* restart(state: SupState, child: Child): ProcessGenerator<Term | undefined> {
   if (!addRestart(state)) {
-    reportError(state, 'shutdown', A.reached_max_restart_intensity, child, child.pid ?? child.oldPid);
+    reportError(state, 'shutdown', A.reached_max_restart_intensity, child);
     yield* shutdownAll(state, state.children);
     return A.shutdown;
   }
