@@ -94,10 +94,16 @@ function check(where: string, module: unknown, fun: unknown, args: unknown): [At
   return [m, f, args as Term[]];
 }
 
+/** process_info(self(), Item): always answered at once (the caller is local to itself). */
+function selfInfo(item: 'registered_name'): Term {
+  const step = processInfo(self(), item)[Symbol.iterator]().next();
+  const info = step.done === true ? step.value : undefined;
+  return info instanceof Tuple ? info.at(1) : undefined;
+}
+
 /** The spawner as OTP's get_my_name/0 and get_ancestors/0 see it. */
-function* parentAndAncestors(): ProcessGenerator<[Term, Term[]]> {
-  const info = yield* processInfo(self(), 'registered_name');
-  const name = info instanceof Tuple ? info.at(1) : [];
+function parentAndAncestors(): [Term, Term[]] {
+  const name = selfInfo('registered_name');
   const ancestors = get(A.ancestors);
   return [name instanceof Atom ? name : self(), Array.isArray(ancestors) ? (ancestors as Term[]) : []];
 }
@@ -178,7 +184,7 @@ export interface ProcLibStartOptions {
 
 function* syncStart(where: string, linkage: Linkage, module: unknown, fun: unknown, args: unknown, timeoutValue: unknown, extra: ProcLibStartOptions): ProcessGenerator<{ ret: Term; ref: Ref | undefined }> {
   const timeout = timeoutOf(timeoutValue, where);
-  const [parent, ancestors] = yield* parentAndAncestors();
+  const [parent, ancestors] = parentAndAncestors();
   const spawned = doSpawn(where, module, fun, args, { link: linkage === 'link', monitor: linkage === 'monitor' }, parent, ancestors, extra.initialCall);
   const [pid, userRef] = spawned instanceof Tuple ? (spawned.elements as unknown as [Pid, Ref]) : [spawned, undefined];
   const watch = userRef ?? monitor('process', pid);
@@ -225,18 +231,18 @@ function* syncStart(where: string, linkage: Linkage, module: unknown, fun: unkno
 /** The proc_lib API (start functions are used with yield*). */
 export const ProcLib = {
   /** proc_lib:spawn(M, F, A). */
-  *spawn(module: Atom | string, fun: Atom | string, args: readonly Term[] = []): ProcessGenerator<Pid> {
-    const [parent, ancestors] = yield* parentAndAncestors();
+  spawn(module: Atom | string, fun: Atom | string, args: readonly Term[] = []): Pid {
+    const [parent, ancestors] = parentAndAncestors();
     return doSpawn('proc_lib:spawn', module, fun, args, {}, parent, ancestors) as Pid;
   },
   /** proc_lib:spawn_link(M, F, A). */
-  *spawnLink(module: Atom | string, fun: Atom | string, args: readonly Term[] = []): ProcessGenerator<Pid> {
-    const [parent, ancestors] = yield* parentAndAncestors();
+  spawnLink(module: Atom | string, fun: Atom | string, args: readonly Term[] = []): Pid {
+    const [parent, ancestors] = parentAndAncestors();
     return doSpawn('proc_lib:spawn_link', module, fun, args, { link: true }, parent, ancestors) as Pid;
   },
   /** proc_lib:spawn_opt(M, F, A, Opts): Pid, or {Pid, Ref} with monitor. */
-  *spawnOpt(module: Atom | string, fun: Atom | string, args: readonly Term[], options: SpawnOptions): ProcessGenerator<Pid | Tuple<readonly [Pid, Ref]>> {
-    const [parent, ancestors] = yield* parentAndAncestors();
+  spawnOpt(module: Atom | string, fun: Atom | string, args: readonly Term[], options: SpawnOptions): Pid | Tuple<readonly [Pid, Ref]> {
+    const [parent, ancestors] = parentAndAncestors();
     return doSpawn('proc_lib:spawn_opt', module, fun, args, options, parent, ancestors);
   },
   /** proc_lib:start(M, F, A[, Timeout]): Ret of initAck(Ret) (see the header). */
