@@ -92,7 +92,7 @@ import {
 import { lookupExport } from '../process/module_registry.js';
 import { Atom, atom, format, isPlainObject, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 import { Logger } from './logger.js';
-import { ProcLib } from './proc_lib.js';
+import { defineInitialCall, ProcLib } from './proc_lib.js';
 import { debugEvent, handleSystemMessage, newDebug, type SysDebug, type SystemAdapter } from './sys.js';
 
 /** Where a call came from: {Pid, Tag}; pass it to `reply`. */
@@ -244,13 +244,12 @@ function* startWith(linkage: Linkage, module: Atom | string, args: Term, options
   // As gen.erl: a linked server's parent is the starter; an unlinked (or monitored) one is its
   // own parent (undefined here), so the starter's exit does not concern it.
   const initArgs: Term[] = [self(), linkage === 'link' ? self() : undefined, mod, args, name];
-  const extra = { initialCall: tuple(mod, A.init, 1) };
-  if (linkage === 'link') return { result: yield* ProcLib.startLink(A.gen_server, A.init_it, initArgs, timeout, extra), ref: undefined };
+  if (linkage === 'link') return { result: yield* ProcLib.startLink(A.gen_server, A.init_it, initArgs, timeout), ref: undefined };
   if (linkage === 'monitor') {
-    const got = yield* ProcLib.startMonitor(A.gen_server, A.init_it, initArgs, timeout, extra);
+    const got = yield* ProcLib.startMonitor(A.gen_server, A.init_it, initArgs, timeout);
     return { result: got.at(0), ref: got.at(1) as Ref };
   }
-  return { result: yield* ProcLib.start(A.gen_server, A.init_it, initArgs, timeout, extra), ref: undefined };
+  return { result: yield* ProcLib.start(A.gen_server, A.init_it, initArgs, timeout), ref: undefined };
 }
 
 function* multiCallWith(nodes: readonly Atom[], name: Atom, request: Term, timeout: number | 'infinity'): ProcessGenerator<Tuple> {
@@ -662,6 +661,9 @@ function unregisterName(name: ServerName): void {
   }
   viaExport(name.at(1) as Atom, 'unregister_name', 1)(name.at(2));
 }
+
+// '$initial_call' of a server: {Module, init, 1} (init_it's third argument), as OTP records it.
+defineInitialCall(atom('gen_server'), atom('init_it'), (args) => tuple(args[2], atom('init'), 1));
 
 defineModule('gen_server', {
   /**

@@ -8,8 +8,7 @@
 export { GenServer } from './gen_server.js';
 export type { From, ServerRef, StartOptions, CallTimeout } from './gen_server.js';
 export { Supervisor } from './supervisor.js';
-export { ProcLib, PROC_LIB_KEYS } from './proc_lib.js';
-export type { ProcLibStartOptions } from './proc_lib.js';
+export { ProcLib, PROC_LIB_KEYS, defineInitialCall } from './proc_lib.js';
 export { Sys, handleSystemMessage, debugEvent, newDebug, systemCall } from './sys.js';
 export type { SysDebug, SysEvent, SysName, SystemAdapter, PrintEvent } from './sys.js';
 export { Logger as OtpLogger, formatEvent, formatReport, levelPasses, legacyTime } from './logger.js';

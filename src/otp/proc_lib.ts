@@ -6,10 +6,12 @@
  *     const ret = yield* ProcLib.startLink('my_mod', 'init', [arg], 1000);  // blocks until…
  *     // …in my_mod:init:  ProcLib.initAck(tuple(atom('ok'), self()));
  *
- * Spawn: the process runs proc_lib:init_p(Parent, Ancestors, M, F, A), which puts
- * '$ancestors' = [Parent | the parent's '$ancestors'] (Parent is the spawner's registered name
- * if it has one, else its pid) and '$initial_call' = {M, F, Arity} in the dictionary, as OTP
- * does, then runs M:F(A...) (a generator is run with yield*).
+ * Spawn: the process runs proc_lib:init_p(Parent, Ancestors, M, F, A) (so process_info's
+ * initial_call is {proc_lib, init_p, 5}, as in OTP), which puts '$ancestors' = [Parent | the
+ * parent's '$ancestors'] (Parent is the spawner's registered name if it has one, else its pid)
+ * and '$initial_call' = {M, F, Arity} (or what defineInitialCall says: {Module, init, 1} for a
+ * gen_server, as OTP's trans_init) in the dictionary, then runs M:F(A...) (a generator is run
+ * with yield*).
  *
  * Start (OTP 25's proc_lib:start/start_link/start_monitor, with OTP 26's init_fail):
  *   - waits for {ack, Pid, Ret} (initAck(Ret)) and returns Ret; or {nack, Pid, Ret}
@@ -141,9 +143,9 @@ function* crashReport(cls: string, reason: Term, stack: Term): ProcessGenerator<
 
 defineModule('proc_lib', {
   /** The body of every proc_lib process (see the header). */
-  *init_p(parent: Term, ancestors: Term[], module: Atom, fun: Atom, args: Term[], initialCall?: Term) {
+  *init_p(parent: Term, ancestors: Term[], module: Atom, fun: Atom, args: Term[]) {
     put(A.ancestors, [parent, ...ancestors]);
-    put(A.initial_call, initialCall ?? tuple(module, fun, args.length));
+    put(A.initial_call, translateInitialCall(module, fun, args));
     try {
       const fn = lookupExport(module, fun);
       if (fn === undefined) throw new ErlangException('error', A.undef, `undef: ${module.name}:${fun.name}/${args.length}`, [tuple(module, fun, args, [])]);
@@ -161,11 +163,25 @@ defineModule('proc_lib', {
 
 type Linkage = 'none' | 'link' | 'monitor';
 
-function doSpawn(where: string, module: unknown, fun: unknown, args: unknown, options: SpawnOptions, parent: Term, ancestors: Term[], initialCall?: Term): Pid | Tuple<readonly [Pid, Ref]> {
+function doSpawn(where: string, module: unknown, fun: unknown, args: unknown, options: SpawnOptions, parent: Term, ancestors: Term[]): Pid | Tuple<readonly [Pid, Ref]> {
   const [m, f, a] = check(where, module, fun, args);
-  const initArgs: Term[] = [parent, ancestors, m, f, a];
-  if (initialCall !== undefined) initArgs.push(initialCall);
-  return spawnOpt(A.proc_lib, A.init_p, initArgs, options);
+  return spawnOpt(A.proc_lib, A.init_p, [parent, ancestors, m, f, a], options);
+}
+
+/** OTP's trans_init: what '$initial_call' records for M:F(A) (gen_server: {Module, init, 1}). */
+const translators = new Map<string, (args: readonly Term[]) => Term>();
+
+function translateInitialCall(module: Atom, fun: Atom, args: readonly Term[]): Term {
+  const translate = translators.get(`${module.name}:${fun.name}`);
+  return translate !== undefined ? translate(args) : tuple(module, fun, args.length);
+}
+
+/**
+ * Says what '$initial_call' records for processes started as module:fun(args) (OTP's
+ * trans_init does it for gen:init_it). Call it at module load, so every thread has it.
+ */
+export function defineInitialCall(module: Atom, fun: Atom, translate: (args: readonly Term[]) => Term): void {
+  translators.set(`${module.name}:${fun.name}`, translate);
 }
 
 function timeoutOf(value: unknown, where: string): number | 'infinity' {
@@ -176,16 +192,10 @@ function timeoutOf(value: unknown, where: string): number | 'infinity' {
   return value;
 }
 
-/** Options of the start functions beyond OTP's arguments. */
-export interface ProcLibStartOptions {
-  /** '$initial_call' to record instead of {M, F, Arity} (gen_server records {Mod, init, 1}). */
-  readonly initialCall?: Term;
-}
-
-function* syncStart(where: string, linkage: Linkage, module: unknown, fun: unknown, args: unknown, timeoutValue: unknown, extra: ProcLibStartOptions): ProcessGenerator<{ ret: Term; ref: Ref | undefined }> {
+function* syncStart(where: string, linkage: Linkage, module: unknown, fun: unknown, args: unknown, timeoutValue: unknown): ProcessGenerator<{ ret: Term; ref: Ref | undefined }> {
   const timeout = timeoutOf(timeoutValue, where);
   const [parent, ancestors] = parentAndAncestors();
-  const spawned = doSpawn(where, module, fun, args, { link: linkage === 'link', monitor: linkage === 'monitor' }, parent, ancestors, extra.initialCall);
+  const spawned = doSpawn(where, module, fun, args, { link: linkage === 'link', monitor: linkage === 'monitor' }, parent, ancestors);
   const [pid, userRef] = spawned instanceof Tuple ? (spawned.elements as unknown as [Pid, Ref]) : [spawned, undefined];
   const watch = userRef ?? monitor('process', pid);
   const got = yield* receive(
@@ -246,16 +256,16 @@ export const ProcLib = {
     return doSpawn('proc_lib:spawn_opt', module, fun, args, options, parent, ancestors);
   },
   /** proc_lib:start(M, F, A[, Timeout]): Ret of initAck(Ret) (see the header). */
-  *start(module: Atom | string, fun: Atom | string, args: readonly Term[] = [], timeout: number | 'infinity' = 'infinity', extra: ProcLibStartOptions = {}): ProcessGenerator<Term> {
-    return (yield* syncStart('proc_lib:start', 'none', module, fun, args, timeout, extra)).ret;
+  *start(module: Atom | string, fun: Atom | string, args: readonly Term[] = [], timeout: number | 'infinity' = 'infinity'): ProcessGenerator<Term> {
+    return (yield* syncStart('proc_lib:start', 'none', module, fun, args, timeout)).ret;
   },
   /** proc_lib:start_link(M, F, A[, Timeout]). */
-  *startLink(module: Atom | string, fun: Atom | string, args: readonly Term[] = [], timeout: number | 'infinity' = 'infinity', extra: ProcLibStartOptions = {}): ProcessGenerator<Term> {
-    return (yield* syncStart('proc_lib:start_link', 'link', module, fun, args, timeout, extra)).ret;
+  *startLink(module: Atom | string, fun: Atom | string, args: readonly Term[] = [], timeout: number | 'infinity' = 'infinity'): ProcessGenerator<Term> {
+    return (yield* syncStart('proc_lib:start_link', 'link', module, fun, args, timeout)).ret;
   },
   /** proc_lib:start_monitor(M, F, A[, Timeout]): {Ret, MonitorRef}. */
-  *startMonitor(module: Atom | string, fun: Atom | string, args: readonly Term[] = [], timeout: number | 'infinity' = 'infinity', extra: ProcLibStartOptions = {}): ProcessGenerator<Tuple> {
-    const { ret, ref } = yield* syncStart('proc_lib:start_monitor', 'monitor', module, fun, args, timeout, extra);
+  *startMonitor(module: Atom | string, fun: Atom | string, args: readonly Term[] = [], timeout: number | 'infinity' = 'infinity'): ProcessGenerator<Tuple> {
+    const { ret, ref } = yield* syncStart('proc_lib:start_monitor', 'monitor', module, fun, args, timeout);
     return tuple(ret, ref!);
   },
   /** proc_lib:init_ack([Parent, ]Ret): tells the starter that init is done. */

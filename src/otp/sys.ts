@@ -43,7 +43,7 @@
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import { caught, demonitor, exit, get, monitor, processInfo, receive, self, send, whereis, writeLog, type ProcessGenerator } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
-import { Atom, atom, ErlClosure, ExportFun, format, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Atom, atom, ErlClosure, ExportFun, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 
 const A = {
   system: atom('system'),
@@ -364,8 +364,3 @@ export const Sys = {
     return yield* systemCall(name, tuple(A.debug, tuple(A.log, flag)), 5000, 'log');
   },
 };
-
-/** The *DBG* text of a term (as ~tp on one line). */
-export function dbg(value: Term): string {
-  return format(value);
-}

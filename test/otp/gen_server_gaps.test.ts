@@ -19,6 +19,7 @@ t.test('{via, Module, Name}: register, call/cast by via name, already_started, u
   const started = (await op(vm, 'gs_start', atom('apps_gs'), 5, via('v1'))) as Tuple;
   t.equal(started.at(0), ok);
   const pid = started.at(1) as Pid;
+  t.same(await vm.processInfo(pid, 'initial_call'), tuple(atom('initial_call'), tuple(atom('proc_lib'), atom('init_p'), 5)), 'started by proc_lib: initial_call {proc_lib, init_p, 5}, as OTP');
   t.equal(await op(vm, 'call', via('v1'), atom('get')), 5, 'call {via, M, Name}');
   t.same(await op(vm, 'cast', via('v1'), tuple(atom('set'), 6)), ok);
   t.equal(await op(vm, 'call', pid, atom('get')), 6, 'cast {via, M, Name}');
