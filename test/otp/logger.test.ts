@@ -69,6 +69,8 @@ t.test("OTP's formats: gen_server terminate, io formats, the legacy time", async
   // The lines erl 25 printed for the same report (test/otp/sup_diff.erl's scenario), stack aside.
   t.equal(formatEvent(event(tuple(atom('report'), report))), `${head}** Generic server w1 terminating \n** Last message in was boom\n** When Server state == w1\n** Reason for termination ==\n** {boom_reason,[]}\n`);
   t.equal(formatEvent(event(tuple('~p and ~s~n', [tuple(atom('a'), 1), 'text']))), `${head}{a,1} and text\n\n`, 'io:format directives');
+  const app = { label: tuple(atom('application_controller'), atom('progress')), report: [tuple(atom('application'), atom('kernel')), tuple(atom('started_at'), atom('nonode@nohost'))] };
+  t.equal(formatEvent(event(tuple(atom('report'), app), 'info')), `=PROGRESS REPORT==== ${legacyTime(time)} ===\n    application: kernel\n    started_at: nonode@nohost\n`, 'application started, as OTP 25');
   t.equal(formatEvent(event(tuple(atom('report'), [tuple(atom('key'), 1)]), 'info')), `=INFO REPORT==== ${legacyTime(time)} ===\n    key: 1\n`, 'a report list: key: value lines');
 });
 
