@@ -28,8 +28,8 @@
  *          with Reason (it calls terminate/2) and exits with noproc / timeout as OTP does.
  *
  * The server loop: init/1 runs before start/start_link return (proc_lib's init_ack): {ok, S},
- * {ok, S, Timeout | hibernate | {continue, C}}, ignore, {stop, R}; a name ({local, Name} here
- * as `options.name`) is registered first, and a taken name gives {error, {already_started, Pid}}.
+ * {ok, S, Timeout | hibernate | {continue, C}}, ignore, {stop, R}; a name (`options.name`) is
+ * registered first, and a taken name gives {error, {already_started, Pid}}.
  * Then each message goes to handle_call/3, handle_cast/2 or handle_info/2; {continue, C}
  * calls handle_continue/2 before the next message; a Timeout in a return value delivers the
  * info `timeout` if no message arrives first. A server that traps exits and gets
@@ -38,9 +38,32 @@
  * error: {Reason, Stack}) and the process exits with it; a return value that is none of the
  * above is {bad_return_value, V}.
  *
- * Differences from OTP: `hibernate` only waits (a generator has no heap to compact); `{global,
- * Name}` and `{via, M, Name}` names come with distribution; code_change/format_status and `sys`
- * belong to the rest of the behaviours issue.
+ * Names (options.name): an Atom or {local, Name}; {via, Module, Name} (Module exports
+ * register_name/2 -> yes | no, unregister_name/1, whereis_name/1 -> Pid | undefined, send/2, as
+ * OTP's via); {global, Name} throws an InvalidArgumentError: global registration needs
+ * distribution. A server can be addressed by {via, M, Name} in call/cast/stop.
+ *
+ * Starting goes through proc_lib (proc_lib.ts): the server runs proc_lib:init_p, so it has
+ * '$ancestors' and '$initial_call' ({Module, init, 1}) and gets a crash report when it ends
+ * abnormally; init/1's result reaches the starter by proc_lib:init_ack.
+ *
+ * sys (sys.ts): {system, From, Req} messages are handled between callbacks (get_state,
+ * replace_state, get_status, suspend/resume, change_code -> Module:code_change(OldVsn, State,
+ * Extra), statistics, trace, log); a suspended server handles only system messages.
+ * format_status: OTP 25's format_status/1 (a map #{state, message, reason, log} in, the same
+ * map out) or the old format_status/2 (Opt normal | terminate, [PDict, State]) shapes the state
+ * in sys:get_status and in the terminate error report. The error report (logger error, label
+ * {gen_server, terminate}) is logged when a server terminates with a reason other than normal,
+ * shutdown or {shutdown, _}: name, last_message, state, reason, log, client_info (the client's
+ * pid when the last message was a call from a live local process; its stack is not known, so
+ * it is []).
+ *
+ * multiCall(Nodes, Name, Request[, Timeout]) -> {Replies, BadNodes} and abcast(Nodes, Name,
+ * Msg) -> abcast reach the local node only until distribution exists: every other node is a
+ * bad node of multiCall, and abcast drops its message to them.
+ *
+ * Differences from OTP: `hibernate` only waits (a generator has no heap to compact); the
+ * start option `debug` and `hibernate_after` are not supported (use sys:trace etc. after start).
  *
  * Threads: module code; a gen_server process is spawned from an export (gen_server:init_it),
  * so it is portable like any such process. Bad input: a callback module that is not defined, or
@@ -53,22 +76,25 @@ import {
   ErlangException,
   demonitor,
   exit,
+  get,
   isModuleDefined,
+  isProcessAlive,
   monitor,
+  node,
   receive,
   register,
   self,
   send,
-  spawn,
-  spawnLink,
-  spawnMonitor,
   unregister,
   whereis,
   type ProcessGenerator,
   type ProcessStep,
 } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
-import { Atom, atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Atom, atom, format, isPlainObject, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Logger } from './logger.js';
+import { defineInitialCall, ProcLib } from './proc_lib.js';
+import { debugEvent, handleSystemMessage, newDebug, type SysDebug, type SystemAdapter } from './sys.js';
 
 /** Where a call came from: {Pid, Tag}; pass it to `reply`. */
 export type From = Tuple<readonly [Pid, Ref]>;
@@ -80,8 +106,8 @@ export type ServerRef = Pid | Atom | Tuple;
 export type CallTimeout = number | 'infinity';
 
 export interface StartOptions {
-  /** Register the server under this name ({local, Name}). */
-  readonly name?: Atom;
+  /** Register the server under this name: Name or {local, Name}, {via, Module, Name} ({global, Name} needs distribution). */
+  readonly name?: Atom | Tuple;
   /** How long start waits for init/1 (ms or 'infinity'; default infinity, as OTP). */
   readonly timeout?: CallTimeout;
 }
@@ -119,6 +145,23 @@ const A = {
   handle_continue: atom('handle_continue'),
   terminate: atom('terminate'),
   init_it: atom('init_it'),
+  local: atom('local'),
+  via: atom('via'),
+  global: atom('global'),
+  yes: atom('yes'),
+  system: atom('system'),
+  code_change: atom('code_change'),
+  format_status: atom('format_status'),
+  terminateOpt: atom('terminate'),
+  normalOpt: atom('normal'),
+  in: atom('in'),
+  out: atom('out'),
+  noreplyEv: atom('noreply'),
+  abcast: atom('abcast'),
+  header: atom('header'),
+  data: atom('data'),
+  label: atom('label'),
+  module: atom('module'),
 };
 
 function isIterator(value: unknown): value is Iterator<unknown, Term, unknown> {
@@ -164,51 +207,99 @@ function timeoutOf(value: CallTimeout | undefined, where: string): number | 'inf
 function toServerPid(server: ServerRef): Pid | undefined {
   if (server instanceof Pid) return server;
   if (server instanceof Atom) return whereis(server);
-  if (server instanceof Tuple && server.size === 2 && server.at(0) instanceof Atom) return whereis(server.at(0) as Atom);
+  if (server instanceof Tuple && server.size === 2 && server.at(0) instanceof Atom) {
+    if (server.at(0) === A.global) throw new InvalidArgumentError(`gen_server: {global, Name} needs global registration, which needs distribution (not implemented yet); received ${describeValue(server)}`);
+    return whereis(server.at(0) as Atom);
+  }
+  if (server instanceof Tuple && server.size === 3 && server.at(0) === A.via && server.at(1) instanceof Atom) return viaWhereis(server.at(1) as Atom, server.at(2));
   throw new InvalidArgumentError(`gen_server: a server is a pid, a registered name or {Name, Node}; received ${describeValue(server)}`);
 }
 
 type Linkage = 'none' | 'link' | 'monitor';
 
+/** A start name, checked: {local, Name} or {via, Module, Name} (as a term), or undefined. */
+type ServerName = Tuple | undefined;
+
+function viaExport(module: Atom, fn: string, arity: number): (...a: Term[]) => Term {
+  const f = lookupExport(module, atom(fn));
+  if (f === undefined) throw new InvalidArgumentError(`gen_server: the via module ${module.name} must export ${fn}/${arity} (register_name/2, unregister_name/1, whereis_name/1, send/2)`);
+  return f as (...a: Term[]) => Term;
+}
+
+function viaWhereis(module: Atom, name: Term): Pid | undefined {
+  const pid = viaExport(module, 'whereis_name', 1)(name);
+  return pid instanceof Pid ? pid : undefined;
+}
+
+function checkName(name: unknown): ServerName {
+  if (name === undefined) return undefined;
+  if (name instanceof Atom) return tuple(A.local, name);
+  if (name instanceof Tuple && name.size === 2 && name.at(0) === A.local && name.at(1) instanceof Atom) return name;
+  if (name instanceof Tuple && name.size === 2 && name.at(0) === A.global) {
+    throw new InvalidArgumentError(`gen_server:start: {global, Name} needs global registration, which needs distribution (not implemented yet); use {local, Name} or {via, Module, Name}; received ${describeValue(name)}`);
+  }
+  if (name instanceof Tuple && name.size === 3 && name.at(0) === A.via && name.at(1) instanceof Atom) {
+    for (const [fn, arity] of [['register_name', 2], ['unregister_name', 1], ['whereis_name', 1], ['send', 2]] as const) viaExport(name.at(1) as Atom, fn, arity);
+    return name;
+  }
+  throw new InvalidArgumentError(`gen_server:start: options.name must be an Atom, {local, Name} or {via, Module, Name}; received ${describeValue(name)}`);
+}
+
+/** gen:name/1: the name a report prints ({local, N} and {via, _, N} -> N; unnamed -> the pid). */
+function reportName(name: ServerName, pid: Pid): Term {
+  return name === undefined ? pid : name.at(name.size - 1);
+}
+
 function* startWith(linkage: Linkage, module: Atom | string, args: Term, options: StartOptions): ProcessGenerator<{ result: Term; ref: Ref | undefined }> {
   const mod = typeof module === 'string' ? atom(module) : module;
   if (!(mod instanceof Atom)) throw new InvalidArgumentError(`gen_server:start: module must be a name; received ${describeValue(module)}`);
-  if (options.name !== undefined && !(options.name instanceof Atom)) {
-    throw new InvalidArgumentError(`gen_server:start: options.name must be an Atom; received ${describeValue(options.name)}`);
-  }
+  const name = checkName(options.name);
   const timeout = timeoutOf(options.timeout, 'gen_server:start');
-  const me = self();
-  const spawnArgs = [me, mod, args, options.name];
-  let pid: Pid;
-  let ref: Ref | undefined;
-  if (linkage === 'link') pid = spawnLink('gen_server', 'init_it', spawnArgs);
-  else if (linkage === 'monitor') [pid, ref] = spawnMonitor('gen_server', 'init_it', spawnArgs).elements as unknown as [Pid, Ref];
-  else pid = spawn('gen_server', 'init_it', spawnArgs);
-  // proc_lib: wait for the ack, or for the child's death (a monitor of our own tells us).
-  const watch = monitor('process', pid);
-  const got = yield* receive(
-    P_ACK_OR_DOWN(pid, watch),
-    timeout === 'infinity' ? 'infinity' : timeout,
-  );
-  demonitor(watch, { flush: true });
-  if (got === undefined) {
-    exit(pid, atom('kill'));
-    return { result: tuple(A.error, A.timeout), ref };
+  // As gen.erl: a linked server's parent is the starter; an unlinked (or monitored) one is its
+  // own parent (undefined here), so the starter's exit does not concern it.
+  const initArgs: Term[] = [self(), linkage === 'link' ? self() : undefined, mod, args, name];
+  if (linkage === 'link') return { result: yield* ProcLib.startLink(A.gen_server, A.init_it, initArgs, timeout), ref: undefined };
+  if (linkage === 'monitor') {
+    const got = yield* ProcLib.startMonitor(A.gen_server, A.init_it, initArgs, timeout);
+    return { result: got.at(0), ref: got.at(1) as Ref };
   }
-  if ('result' in got) return { result: got.result, ref };
-  return { result: tuple(A.error, got.reason), ref };
+  return { result: yield* ProcLib.start(A.gen_server, A.init_it, initArgs, timeout), ref: undefined };
 }
 
-/** The pattern of start's wait: {'$gen_ack', Pid, Result} or the child's 'DOWN'. */
-function P_ACK_OR_DOWN(pid: Pid, watch: Ref): { match(m: Term): { result: Term } | { reason: Term } | undefined; requiredRefs?: readonly Ref[] } {
-  return {
-    match: (m: Term) => {
-      if (!(m instanceof Tuple)) return undefined;
-      if (m.size === 3 && m.at(0) === A.ack && m.at(1) instanceof Pid && (m.at(1) as Pid).equals(pid)) return { result: m.at(2) };
-      if (m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(watch)) return { reason: m.at(4) };
-      return undefined;
-    },
-  };
+function* multiCallWith(nodes: readonly Atom[], name: Atom, request: Term, timeout: number | 'infinity'): ProcessGenerator<Tuple> {
+  const local = node();
+  const replies: Term[] = [];
+  const bad: Atom[] = [];
+  for (const n of nodes) {
+    if (!(n instanceof Atom)) throw new InvalidArgumentError(`gen_server:multi_call: nodes must be Atoms; received ${describeValue(n)}`);
+    if (n !== local) {
+      bad.push(n); // other nodes: distribution is not implemented yet
+      continue;
+    }
+    const pid = whereis(name);
+    if (pid === undefined) {
+      bad.push(n);
+      continue;
+    }
+    const tag = monitor('process', pid);
+    send(pid, tuple(A.gen_call, tuple(self(), tag), request));
+    const got = yield* receive(
+      {
+        match: (m: Term) => {
+          if (!(m instanceof Tuple)) return undefined;
+          if (m.size === 2 && m.at(0) instanceof Ref && (m.at(0) as Ref).equals(tag)) return { reply: m.at(1) };
+          if (m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(tag)) return { down: m.at(4) };
+          return undefined;
+        },
+        requiredRefs: [tag],
+      },
+      timeout,
+    );
+    demonitor(tag, { flush: true });
+    if (got !== undefined && 'reply' in got) replies.push(tuple(n, got.reply));
+    else bad.push(n);
+  }
+  return tuple(replies, bad);
 }
 
 /** {gen_server, call, [Server, Request, Timeout]}: the second element of a call's exit reason. */
@@ -337,6 +428,34 @@ export const GenServer = {
     return A.ok;
   },
 
+  /**
+   * gen_server:multi_call(Nodes, Name, Request[, Timeout]): {[{Node, Reply}], BadNodes}. Only the
+   * local node is reachable until distribution exists: every other node is a bad node.
+   */
+  *multiCall(nodes: readonly Atom[] | Atom, name: Atom, request: Term, timeout: CallTimeout = 'infinity'): ProcessGenerator<Tuple> {
+    if (!(name instanceof Atom)) throw new InvalidArgumentError(`gen_server:multi_call: name must be an Atom (a locally registered name); received ${describeValue(name)}`);
+    const list = nodes instanceof Atom ? [nodes] : nodes;
+    if (!Array.isArray(list)) throw new InvalidArgumentError(`gen_server:multi_call: nodes must be a list of node names; received ${describeValue(nodes)}`);
+    return yield* multiCallWith(list, name, request, timeoutOf(timeout, 'gen_server:multi_call'));
+  },
+
+  /**
+   * gen_server:abcast(Nodes, Name, Request): casts to Name on each node; returns abcast. Only the
+   * local node is reachable until distribution exists: casts to other nodes are dropped.
+   */
+  abcast(nodes: readonly Atom[] | Atom, name: Atom, request: Term): Atom {
+    if (!(name instanceof Atom)) throw new InvalidArgumentError(`gen_server:abcast: name must be an Atom (a locally registered name); received ${describeValue(name)}`);
+    const list = nodes instanceof Atom ? [nodes] : nodes;
+    if (!Array.isArray(list)) throw new InvalidArgumentError(`gen_server:abcast: nodes must be a list of node names; received ${describeValue(nodes)}`);
+    const local = node();
+    for (const n of list) {
+      if (n !== local) continue;
+      const pid = whereis(name);
+      if (pid !== undefined) send(pid, tuple(A.gen_cast, request));
+    }
+    return A.abcast;
+  },
+
   /** gen_server:stop(Server[, Reason[, Timeout]]): waits until the server terminated with Reason. */
   *stop(server: ServerRef, reason: Term = A.normal, timeout: CallTimeout = 'infinity'): ProcessGenerator<Atom> {
     const ms = timeoutOf(timeout, 'gen_server:stop');
@@ -363,10 +482,17 @@ export const GenServer = {
 interface Loop {
   readonly parent: Pid;
   readonly module: Atom;
-  readonly name: Atom | undefined;
+  readonly name: ServerName;
+  /** What *DBG* lines and reports call the server (gen:name/1). */
+  readonly reportName: Term;
   state: Term;
   timeout: number | 'infinity';
   continuation: Term | undefined;
+  /** The message being handled (the error report's "Last message in was": a call's Request, else the message). */
+  lastMessage: Term;
+  /** The From of that message when it was a call (the report's client_info). */
+  lastFrom: From | undefined;
+  readonly debug: SysDebug;
 }
 
 /** Applies a callback's {noreply, S[, Timeout | hibernate | {continue, C}]}-style tail. */
@@ -385,9 +511,65 @@ function applyTail(loop: Loop, tail: Term | undefined): boolean {
   return false;
 }
 
-/** terminate/2 (if exported), then exit with Reason. */
+function isNormalReason(reason: Term): boolean {
+  return reason === A.normal || reason === A.shutdown || (reason instanceof Tuple && reason.size === 2 && reason.at(0) === A.shutdown);
+}
+
+/**
+ * format_status: OTP 25's format_status/1 (map in, map out), else the old format_status/2
+ * (its result is the Misc data), else the state as it is. Returns the state to print and, for
+ * get_status, the data list. A format_status that crashes is ignored (OTP prints the raw state).
+ */
+function* formatStatus(loop: Loop, opt: Atom, fields: { state: Term; message?: Term; reason?: Term; log: Term[] }): ProcessGenerator<{ state: Term; message: Term; reason: Term; data: Term[] }> {
+  const plain = { state: fields.state, message: fields.message, reason: fields.reason, data: [tuple(A.data, [tuple('State', fields.state)])] as Term[] };
+  const fn = lookupExport(loop.module, A.format_status);
+  if (fn === undefined) return plain;
+  try {
+    if (fn.length === 1) {
+      const input: Record<string, Term> = { state: fields.state, log: fields.log };
+      if (fields.message !== undefined) input.message = fields.message;
+      if (fields.reason !== undefined) input.reason = fields.reason;
+      const out = yield* runCallback(loop.module, A.format_status, [input]);
+      if (!isPlainObject(out)) return plain;
+      const m = out as Record<string, Term>;
+      const state = 'state' in m ? m.state : fields.state;
+      return { state, message: 'message' in m ? m.message : fields.message, reason: 'reason' in m ? m.reason : fields.reason, data: [tuple(A.data, [tuple('State', state)])] };
+    }
+    const out = yield* runCallback(loop.module, A.format_status, [opt, [get(), fields.state]]);
+    if (opt === A.terminateOpt) return { ...plain, state: out };
+    return { ...plain, state: out, data: Array.isArray(out) ? (out as Term[]) : [out] };
+  } catch {
+    return plain;
+  }
+}
+
+/** OTP's gen_server error report at termination (see the header). */
+function* errorReport(loop: Loop, reason: Term): ProcessGenerator<void> {
+  const last = loop.lastMessage;
+  const f = yield* formatStatus(loop, A.terminateOpt, { state: loop.state, message: last, reason, log: loop.debug.log?.events ?? [] });
+  let client: Term = undefined;
+  const pid = loop.lastFrom?.at(0);
+  if (pid instanceof Pid && pid.node === node()) client = isProcessAlive(pid) ? tuple(pid, tuple(pid, [])) : tuple(pid, atom('dead'));
+  Logger.log(
+    'error',
+    { report: { label: tuple(A.gen_server, A.terminate), name: loop.reportName, last_message: f.message, state: f.state, log: loop.debug.log?.events ?? [], reason: f.reason, client_info: client } },
+    { mfa: tuple(A.gen_server, atom('error_info'), 8), error_logger: { tag: A.error } },
+  );
+}
+
+/** terminate/2 (if exported), the error report for an abnormal reason, then exit with Reason. */
 function* terminate(loop: Loop, reason: Term): ProcessGenerator<never> {
-  if (lookupExport(loop.module, A.terminate) !== undefined) yield* runCallback(loop.module, A.terminate, [reason, loop.state]);
+  if (lookupExport(loop.module, A.terminate) !== undefined) {
+    try {
+      yield* runCallback(loop.module, A.terminate, [reason, loop.state]);
+    } catch (thrown) {
+      // As OTP: a crash in terminate/2 replaces the reason.
+      const r = crashReason(thrown);
+      yield* errorReport(loop, r);
+      exit(r);
+    }
+  }
+  if (!isNormalReason(reason)) yield* errorReport(loop, reason);
   exit(reason);
 }
 
@@ -406,10 +588,26 @@ function isTuple(term: Term, tag: Atom, sizes: readonly number[]): term is Tuple
 const CONTINUE: unique symbol = Symbol('continue');
 type Next = Term | typeof CONTINUE;
 
+/** gen_server's print_event: the *DBG* lines of sys:trace. */
+function printEvent(name: Term, event: Term): string {
+  const n = format(name);
+  if (event instanceof Tuple && event.at(0) === A.in && event.size === 2) {
+    const msg = event.at(1);
+    if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.gen_call) return `*DBG* ${n} got call ${format(msg.at(2))} from ${format((msg.at(1) as Tuple).at(0))}\n`;
+    if (msg instanceof Tuple && msg.size === 2 && msg.at(0) === A.gen_cast) return `*DBG* ${n} got cast ${format(msg.at(1))}\n`;
+    return `*DBG* ${n} got ${format(msg)}\n`;
+  }
+  if (event instanceof Tuple && event.at(0) === A.out && event.size === 4) return `*DBG* ${n} sent ${format(event.at(1))} to ${format((event.at(2) as Tuple).at(0))}, new state ${format(event.at(3))}\n`;
+  if (event instanceof Tuple && event.at(0) === A.noreplyEv && event.size === 2) return `*DBG* ${n} new state ${format(event.at(1))}\n`;
+  if (event instanceof Tuple && event.at(0) === A.continue && event.size === 2) return `*DBG* ${n} continue ${format(event.at(1))}\n`;
+  return `*DBG* ${n} dbg  ${format(event)}\n`;
+}
+
 /** A {noreply, S[, Tail]} or {stop, R, S} result: CONTINUE, or the reason to stop with. */
 function afterNoReply(loop: Loop, result: Term): Next {
   if (isTuple(result, A.noreply, [2, 3])) {
     loop.state = result.at(1);
+    if (loop.debug.active) debugEvent(loop.debug, loop.reportName, tuple(A.noreplyEv, loop.state), printEvent);
     return applyTail(loop, result.size === 3 ? result.at(2) : undefined) ? CONTINUE : tuple(A.bad_return_value, result);
   }
   if (isTuple(result, A.stop, [3])) {
@@ -433,18 +631,63 @@ const TAKE_ANY = {
 };
 const REPLY_SIZES: readonly number[] = [3, 4];
 
+/** The sys adapter of a server loop (see sys.ts). */
+function systemAdapter(loop: Loop): SystemAdapter {
+  return {
+    parent: loop.parent,
+    behaviour: A.gen_server,
+    getState: () => loop.state,
+    setState: (state: Term) => {
+      loop.state = state;
+    },
+    status: function* (sysState: Atom, debug: SysDebug) {
+      const f = yield* formatStatus(loop, A.normalOpt, { state: loop.state, log: debug.log?.events ?? [] });
+      const header = `Status for generic server ${format(loop.reportName)}`;
+      return [
+        tuple(A.header, header),
+        tuple(A.data, [tuple('Status', sysState), tuple('Parent', loop.parent), tuple('Logged events', debug.log?.events ?? [])]),
+        ...f.data,
+      ];
+    },
+    codeChange: function* (_module: Term, oldVsn: Term, extra: Term) {
+      if (lookupExport(loop.module, A.code_change) === undefined) return A.ok; // OTP: an absent code_change keeps the state
+      try {
+        const result = yield* runCallback(loop.module, A.code_change, [oldVsn, loop.state, extra]);
+        if (isTuple(result, A.ok, [2])) {
+          loop.state = result.at(1);
+          return A.ok;
+        }
+        return tuple(A.error, result);
+      } catch (thrown) {
+        const c = caught(thrown);
+        return tuple(A.error, tuple(atom('EXIT'), c.reason));
+      }
+    },
+  };
+}
+
 /** Handles one message (or a pending continue); CONTINUE, or the reason to stop with. */
 function* handleOne(loop: Loop): ProcessGenerator<Next> {
   if (loop.continuation !== undefined) {
     const c = loop.continuation;
     loop.continuation = undefined;
+    if (loop.debug.active) debugEvent(loop.debug, loop.reportName, tuple(A.continue, c), printEvent);
     return afterNoReply(loop, yield* runCallback(loop.module, A.handle_continue, [c, loop.state]));
   }
   const got = yield* receive(TAKE_ANY, loop.timeout);
   const msg: Term = got === undefined ? A.timeout : taken;
   taken = undefined;
+  if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.system) {
+    const r = yield* handleSystemMessage(msg.at(2), msg.at(1), systemAdapter(loop), loop.debug);
+    return r === undefined ? CONTINUE : r.stop;
+  }
+  loop.lastMessage = msg;
+  loop.lastFrom = undefined;
+  if (loop.debug.active) debugEvent(loop.debug, loop.reportName, tuple(A.in, msg), printEvent);
   if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.gen_call) {
     const from = msg.at(1) as From;
+    loop.lastMessage = msg.at(2);
+    loop.lastFrom = from;
     // handle_call called here rather than through runCallback: no generator, no argument array.
     const fn = lookupExport(loop.module, A.handle_call) as ((request: Term, from: From, state: Term) => unknown) | undefined;
     let direct: unknown;
@@ -460,6 +703,7 @@ function* handleOne(loop: Loop): ProcessGenerator<Next> {
     if (isTuple(result, A.reply, REPLY_SIZES)) {
       GenServer.reply(from, result.at(1));
       loop.state = result.at(2);
+      if (loop.debug.active) debugEvent(loop.debug, loop.reportName, tuple(A.out, result.at(1), from, loop.state), printEvent);
       return applyTail(loop, result.size === 4 ? result.at(3) : undefined) ? CONTINUE : tuple(A.bad_return_value, result);
     }
     if (isTuple(result, A.stop, [4])) {
@@ -495,23 +739,52 @@ function* serve(loop: Loop): ProcessGenerator<never> {
   }
 }
 
+/** Registers the name (init_it's first step): true, or the {already_started, Pid} error sent. */
+function registerName(name: ServerName, me: Pid): Term | undefined {
+  if (name === undefined) return undefined;
+  if (name.at(0) === A.local) {
+    const holder = whereis(name.at(1) as Atom);
+    if (holder !== undefined) return tuple(A.error, tuple(A.already_started, holder));
+    register(name.at(1) as Atom, me);
+    return undefined;
+  }
+  const module = name.at(1) as Atom;
+  if (viaExport(module, 'register_name', 2)(name.at(2), me) === A.yes) return undefined;
+  return tuple(A.error, tuple(A.already_started, viaWhereis(module, name.at(2))));
+}
+
+function unregisterName(name: ServerName): void {
+  if (name === undefined) return;
+  if (name.at(0) === A.local) {
+    if (whereis(name.at(1) as Atom) !== undefined) unregister(name.at(1) as Atom);
+    return;
+  }
+  viaExport(name.at(1) as Atom, 'unregister_name', 1)(name.at(2));
+}
+
+// '$initial_call' of a server: {Module, init, 1} (init_it's third argument), as OTP records it.
+defineInitialCall(atom('gen_server'), atom('init_it'), (args) => tuple(args[2], atom('init'), 1));
+
 defineModule('gen_server', {
-  /** The server process: registers, runs init/1, acknowledges, then serves (see the header). */
-  *init_it(parent: Pid, module: Atom, args: Term, name: Atom | undefined) {
+  /**
+   * The server process (run by proc_lib:init_p): registers, runs init/1, acknowledges to the
+   * starter (proc_lib:init_ack), then serves (see the header). As OTP's init_it, a failed init
+   * unregisters the name before the starter hears of the failure, so a retry can take it.
+   */
+  *init_it(starter: Pid, parentOrSelf: Pid | undefined, module: Atom, args: Term, name: ServerName) {
     const me = self();
+    const parent = parentOrSelf ?? me;
     const ack = (result: Term): void => {
-      send(parent, tuple(A.ack, me, result));
+      ProcLib.initAck(starter, result);
     };
-    if (name !== undefined) {
-      const holder = whereis(name);
-      if (holder !== undefined) {
-        ack(tuple(A.error, tuple(A.already_started, holder)));
-        return;
-      }
-      register(name, me);
+    const taken = registerName(name, me);
+    if (taken !== undefined) {
+      ack(taken);
+      return;
     }
     if (!isModuleDefined(module) || lookupExport(module, A.init) === undefined) {
       const reason = tuple(A.undef, [tuple(module, A.init, [args], [])]);
+      unregisterName(name);
       ack(tuple(A.error, reason));
       exit(reason);
     }
@@ -520,17 +793,18 @@ defineModule('gen_server', {
       result = yield* runCallback(module, A.init, [args]);
     } catch (thrown) {
       const reason = crashReason(thrown);
+      unregisterName(name);
       ack(tuple(A.error, reason));
       exit(reason);
     }
-    const loop: Loop = { parent, module, name, state: undefined, timeout: 'infinity', continuation: undefined };
+    const loop: Loop = { parent, module, name, reportName: reportName(name, me), state: undefined, timeout: 'infinity', continuation: undefined, lastMessage: undefined, lastFrom: undefined, debug: newDebug() };
     if (isTuple(result, A.ok, [2, 3]) && (result.size === 2 || applyTail(loop, result.at(2)))) {
       loop.state = result.at(1);
       if (result.size === 2) applyTail(loop, undefined);
       ack(tuple(A.ok, me));
       yield* serve(loop);
     }
-    if (name !== undefined) unregister(name);
+    unregisterName(name);
     if (result === A.ignore) {
       ack(A.ignore);
       return;
@@ -544,4 +818,3 @@ defineModule('gen_server', {
     exit(reason);
   },
 });
-

@@ -28,8 +28,26 @@
  * child: brutal_kill kills it; a number of ms sends exit(Child, shutdown) and kills it if it has
  * not exited by then; infinity waits. The supervisor's parent exit (or stop) stops all children.
  *
- * Differences from OTP: no reports to a logger yet (supervisor reports belong with the logger
- * of the behaviours issue); `auto_shutdown` and `significant` children are not supported.
+ * A restart that fails (the start function returns {error, R}, crashes, or returns garbage) is
+ * retried as OTP 25 does: the failure is reported (start_error), the child is marked
+ * `restarting` (which_children shows it so), and the supervisor casts itself {try_again_restart,
+ * Id}; that retry counts toward the intensity like any restart, so a child that never starts
+ * ends with the supervisor's shutdown after `intensity` + 1 attempts.
+ *
+ * Reports (logger.ts; OTP 25's exact fields): a supervisor report (error level, label
+ * {supervisor, Context}) [{supervisor, SupName}, {errorContext, Context}, {reason, R},
+ * {offender, [{pid, P}, {id, Id}, {mfargs, {M, F, A}}, {restart_type, T}, {significant, false},
+ * {shutdown, S}, {child_type, worker | supervisor}]}] with Context start_error (a child that did
+ * not start), child_terminated (a child exited, except a transient/temporary one with a normal
+ * reason), shutdown (reason reached_max_restart_intensity) and shutdown_error (a child whose
+ * shutdown ended with another reason than the expected shutdown / killed); a progress report
+ * (info level, label {supervisor, progress}) [{supervisor, SupName}, {started, Offender}] for
+ * each static child started. The offender's pid is the child's pid, its last pid when it has
+ * none, or {restarting, LastPid} while a retry is pending, as OTP 25 reports. SupName is {local, Name}, {via, M, Name}, or {Pid, Module} when the
+ * supervisor has no name.
+ *
+ * Differences from OTP: `auto_shutdown` and `significant` children are not supported
+ * (reports say {significant, false}).
  *
  * Threads: module code; see gen_server.ts. Bad input: invalid flags or specs make init return
  * {error, Reason} as OTP does ({bad_start_spec, …}, {invalid_…, …}); start_child with an invalid
@@ -44,12 +62,15 @@ import {
   monitor,
   processFlag,
   receive,
+  self,
+  send,
   unlink,
   type ProcessGenerator,
 } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Atom, atom, exactEquals, isPlainObject, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 import { GenServer, type From, type ServerRef, type StartOptions } from './gen_server.js';
+import { Logger } from './logger.js';
 
 const A = {
   ok: atom('ok'),
@@ -85,6 +106,8 @@ const A = {
   supervisors: atom('supervisors'),
   workers: atom('workers'),
   bad_start_spec: atom('bad_start_spec'),
+  try_again_restart: atom('try_again_restart'),
+  reached_max_restart_intensity: atom('reached_max_restart_intensity'),
 };
 
 type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one';
@@ -101,9 +124,15 @@ interface ChildSpec {
 interface Child {
   spec: ChildSpec;
   pid: Pid | undefined;
+  /** A failed restart waits for its {try_again_restart, …} (which_children shows `restarting`). */
+  restarting?: boolean;
+  /** The pid it had before its last exit (the key of a dynamic child's retry). */
+  oldPid?: Pid;
 }
 
 interface SupState {
+  /** The name reports give: {local, Name}, {via, M, Name}, or {Pid, Module}. */
+  readonly name: Term;
   readonly strategy: Strategy;
   readonly intensity: number;
   readonly periodMs: number;
@@ -202,34 +231,51 @@ function* startChild(spec: ChildSpec, extra: readonly Term[] = []): ProcessGener
   }
 }
 
-/** Stops one child as its shutdown says, and waits until it is gone (OTP's shutdown/2). */
-function* shutdownChild(child: Child): ProcessGenerator<void> {
+/**
+ * Stops one child as its shutdown says, and waits until it is gone (OTP's shutdown/2); a child
+ * that ended with another reason than the one expected (shutdown; killed for brutal_kill) is
+ * reported as shutdown_error (normal is fine for a non-permanent child, as in OTP).
+ */
+function* shutdownChild(state: { readonly name: Term }, child: Child): ProcessGenerator<void> {
   const pid = child.pid;
   child.pid = undefined;
+  child.restarting = false;
   if (pid === undefined) return;
+  child.oldPid = pid;
+  const reason = yield* shutdownPid(child, pid);
+  if (reason !== undefined && !(reason === A.normal && child.spec.restart !== A.permanent)) reportError(state, 'shutdown_error', reason, child, pid);
+}
+
+/** undefined when the child ended as expected, else the reason it ended with. */
+function* shutdownPid(child: Child, pid: Pid): ProcessGenerator<Term | undefined> {
   const ref = monitor('process', pid);
   unlink(pid); // from now on its exit arrives as the 'DOWN' only
-  // An {'EXIT', Pid, _} that arrived before the unlink is stale: drop it.
-  yield* receive((m: Term) => (m instanceof Tuple && m.size === 3 && m.at(0) === A.EXIT && m.at(1) instanceof Pid && (m.at(1) as Pid).equals(pid) ? { m } : undefined), 0);
-  const waitDown = (ms: number | 'infinity'): ProcessGenerator<Term | undefined> =>
-    receive((m: Term) => (m instanceof Tuple && m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref) ? { m } : undefined), ms) as unknown as ProcessGenerator<Term | undefined>;
+  // An {'EXIT', Pid, R} that arrived before the unlink: the child is already gone with R (OTP's
+  // unlink_flush); its 'DOWN' says noproc, so R is the reason to judge.
+  const early = yield* receive((m: Term) => (m instanceof Tuple && m.size === 3 && m.at(0) === A.EXIT && m.at(1) instanceof Pid && (m.at(1) as Pid).equals(pid) ? { r: m.at(2) } : undefined), 0);
+  const waitDown = function* (ms: number | 'infinity'): ProcessGenerator<Term | undefined> {
+    const got = yield* receive((m: Term) => (m instanceof Tuple && m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(ref) ? { r: m.at(4) } : undefined), ms);
+    if (got === undefined) return undefined;
+    return early !== undefined && got.r === atom('noproc') ? early.r : got.r;
+  };
   const shutdown = child.spec.shutdown;
   if (shutdown === A.brutal_kill) {
     exit(pid, A.kill);
-    yield* waitDown('infinity');
-    return;
+    const r = yield* waitDown('infinity');
+    return r === A.killed ? undefined : r;
   }
   exit(pid, A.shutdown);
-  const down = yield* waitDown(shutdown === A.infinity ? 'infinity' : (shutdown as number));
-  if (down === undefined) {
+  let r = yield* waitDown(shutdown === A.infinity ? 'infinity' : (shutdown as number));
+  if (r === undefined) {
     exit(pid, A.kill);
-    yield* waitDown('infinity');
+    r = yield* waitDown('infinity');
   }
   demonitor(ref, { flush: true });
+  return r === A.shutdown ? undefined : r;
 }
 
-function* shutdownAll(children: readonly Child[]): ProcessGenerator<void> {
-  for (let i = children.length - 1; i >= 0; i--) yield* shutdownChild(children[i]!);
+function* shutdownAll(state: { readonly name: Term }, children: readonly Child[]): ProcessGenerator<void> {
+  for (let i = children.length - 1; i >= 0; i--) yield* shutdownChild(state, children[i]!);
 }
 
 /** Counts a restart; false when the intensity is exceeded (the supervisor must stop). */
@@ -244,48 +290,136 @@ function transientDone(reason: Term): boolean {
   return reason === A.normal || reason === A.shutdown || (reason instanceof Tuple && reason.size === 2 && reason.at(0) === A.shutdown);
 }
 
-/** Starts `child` again; on failure schedules another try (counted against the intensity). */
-function* restartOne(child: Child, extra: readonly Term[] | undefined): ProcessGenerator<void> {
-  const result = yield* startChild(child.spec, extra);
-  if (result instanceof Tuple && result.at(0) === A.ok) child.pid = result.at(1) as Pid;
-  else child.pid = undefined;
-}
-
 /** The extra args a simple_one_for_one child was started with (kept to restart it). */
 const extraArgs = new WeakMap<Child, readonly Term[]>();
 
-/** Handles a child's exit per its restart type and the strategy; returns a stop reason or undefined. */
-function* childExited(state: SupState, pid: Pid, reason: Term): ProcessGenerator<Term | undefined> {
-  const index = state.children.findIndex((c) => c.pid !== undefined && c.pid.equals(pid));
-  if (index < 0) return undefined;
-  const child = state.children[index]!;
-  child.pid = undefined;
-  const restart = child.spec.restart;
-  if (restart === A.temporary || (restart === A.transient && transientDone(reason))) {
-    if (restart === A.temporary || state.strategy === 'simple_one_for_one') state.children.splice(index, 1);
-    return undefined;
+/** A report's pid of a child, as OTP 25 gives it: the pid, the last pid, or {restarting, LastPid} while a retry is pending. */
+function offenderPid(child: Child): Term {
+  if (child.restarting === true) return tuple(A.restarting, child.oldPid);
+  return child.pid ?? child.oldPid;
+}
+
+/** OTP's extract_child/1: the offender / started list of a report. */
+function extractChild(child: Child, pid: Term = offenderPid(child)): Term[] {
+  const [m, f, args] = child.spec.start.elements as [Atom, Atom, Term[]];
+  const extra = extraArgs.get(child);
+  return [
+    tuple(atom('pid'), pid),
+    tuple(atom('id'), child.spec.id),
+    tuple(atom('mfargs'), tuple(m, f, extra === undefined ? args : [...args, ...extra])),
+    tuple(atom('restart_type'), child.spec.restart),
+    tuple(atom('significant'), false),
+    tuple(atom('shutdown'), child.spec.shutdown),
+    tuple(atom('child_type'), child.spec.type),
+  ];
+}
+
+const REPORT_META = { mfa: tuple(A.supervisor, atom('report_error'), 4), error_logger: { tag: A.error, type: atom('supervisor_report') } };
+
+/** A supervisor report (errorContext start_error | child_terminated | shutdown | shutdown_error). */
+function reportError(state: { readonly name: Term }, context: string, reason: Term, child: Child, pid?: Term): void {
+  Logger.log(
+    'error',
+    { report: { label: tuple(A.supervisor, atom(context)), report: [tuple(A.supervisor, state.name), tuple(atom('errorContext'), atom(context)), tuple(atom('reason'), reason), tuple(atom('offender'), extractChild(child, pid))] } },
+    REPORT_META,
+  );
+}
+
+/** A progress report: the child started. */
+function reportProgress(state: { readonly name: Term }, child: Child): void {
+  Logger.log(
+    'info',
+    { report: { label: tuple(A.supervisor, atom('progress')), report: [tuple(A.supervisor, state.name), tuple(atom('started'), extractChild(child))] } },
+    { mfa: tuple(A.supervisor, atom('report_progress'), 2), error_logger: { tag: atom('info_report'), type: atom('progress') } },
+  );
+}
+
+/** Starts `child` again: true, or false after reporting start_error (the caller retries). */
+function* restartOne(state: SupState, child: Child, extra: readonly Term[] | undefined): ProcessGenerator<boolean> {
+  const result = yield* startChild(child.spec, extra);
+  if (result instanceof Tuple && result.at(0) === A.ok) {
+    child.pid = result.at(1) as Pid;
+    child.restarting = false;
+    if (state.strategy !== 'simple_one_for_one') reportProgress(state, child);
+    return true;
   }
+  child.pid = undefined;
+  if (result === A.ignore) {
+    child.restarting = false;
+    return true;
+  }
+  reportError(state, 'start_error', (result as Tuple).at(1), child);
+  child.restarting = true;
+  return false;
+}
+
+/** The try_again_restart cast to self (OTP 25's supervisor:try_again_restart/1). */
+function tryAgain(child: Child): void {
+  send(self(), tuple(atom('$gen_cast'), tuple(A.try_again_restart, child.oldPid !== undefined && extraArgs.has(child) ? child.oldPid : child.spec.id)));
+}
+
+/**
+ * OTP's restart/2: counts the restart (false: the intensity is exceeded, the supervisor must
+ * shut down), then restarts per the strategy; a failed start is retried by a cast to self.
+ */
+function* restart(state: SupState, child: Child): ProcessGenerator<Term | undefined> {
   if (!addRestart(state)) {
-    yield* shutdownAll(state.children);
+    reportError(state, 'shutdown', A.reached_max_restart_intensity, child);
+    yield* shutdownAll(state, state.children);
     return A.shutdown;
   }
+  const index = state.children.indexOf(child);
+  let group: Child[];
   switch (state.strategy) {
     case 'one_for_one':
     case 'simple_one_for_one':
-      yield* restartOne(child, extraArgs.get(child));
+      group = [child];
       break;
     case 'one_for_all':
-      yield* shutdownAll(state.children);
-      for (const c of state.children) yield* restartOne(c, extraArgs.get(c));
+      yield* shutdownAll(state, state.children.filter((c) => c !== child));
+      group = [...state.children];
       break;
-    case 'rest_for_one': {
-      const rest = state.children.slice(index + 1);
-      yield* shutdownAll(rest);
-      for (const c of state.children.slice(index)) yield* restartOne(c, extraArgs.get(c));
+    case 'rest_for_one':
+      yield* shutdownAll(state, state.children.slice(index + 1));
+      group = state.children.slice(index);
+      break;
+  }
+  for (let i = 0; i < group.length; i++) {
+    const c = group[i]!;
+    if (c.pid !== undefined) continue;
+    if (!(yield* restartOne(state, c, extraArgs.get(c)))) {
+      // As OTP: the failed child and those after it wait for the retry.
+      for (const rest of group.slice(i + 1)) rest.restarting = true;
+      tryAgain(c);
       break;
     }
   }
   return undefined;
+}
+
+/** Handles a child's exit per its restart type and the strategy (OTP's do_restart); returns a stop reason or undefined. */
+function* childExited(state: SupState, pid: Pid, reason: Term): ProcessGenerator<Term | undefined> {
+  const index = state.children.findIndex((c) => c.pid !== undefined && c.pid.equals(pid));
+  if (index < 0) return undefined;
+  const child = state.children[index]!;
+  child.oldPid = pid;
+  const restartType = child.spec.restart;
+  if (restartType === A.temporary || (restartType === A.transient && transientDone(reason))) {
+    if (restartType === A.temporary && !transientDone(reason)) reportError(state, 'child_terminated', reason, child);
+    child.pid = undefined;
+    if (restartType === A.temporary || state.strategy === 'simple_one_for_one') state.children.splice(index, 1);
+    return undefined;
+  }
+  reportError(state, 'child_terminated', reason, child);
+  child.pid = undefined;
+  return yield* restart(state, child);
+}
+
+/** handle_cast({try_again_restart, Key}): retries a child whose restart failed. */
+function* tryAgainRestart(state: SupState, key: Term): ProcessGenerator<Term | undefined> {
+  const child = state.children.find((c) => c.restarting === true && (key instanceof Pid ? c.oldPid !== undefined && c.oldPid.equals(key) : sameId(c.spec.id, key)));
+  if (child === undefined) return undefined;
+  return yield* restart(state, child);
 }
 
 function findChild(state: SupState, ref: Term): number {
@@ -294,7 +428,8 @@ function findChild(state: SupState, ref: Term): number {
 }
 
 function childInfo(c: Child): Tuple {
-  return tuple(c.spec.id, c.pid, c.spec.type, c.spec.modules); // a stopped child: the atom undefined
+  // A stopped child: the atom undefined; one waiting for its retry: restarting.
+  return tuple(c.spec.id, c.restarting === true ? A.restarting : c.pid, c.spec.type, c.spec.modules);
 }
 
 const stateOf = (s: Term): SupState => s as unknown as SupState;
@@ -304,7 +439,8 @@ const asTerm = (s: SupState): Term => s as unknown as Term;
 defineModule('supervisor', {
   *init(args: Tuple) {
     processFlag('trap_exit', true);
-    const [module, initArgs] = args.elements as [Atom, Term];
+    const [module, initArgs, supName] = args.elements as [Atom, Term, Term];
+    const name = supName instanceof Tuple ? supName : tuple(self(), module);
     let ret: Term;
     try {
       const fn = lookupExport(module, atom('init'));
@@ -331,7 +467,7 @@ defineModule('supervisor', {
       specs.push(spec);
     }
     if (strategy === 'simple_one_for_one' && specs.length !== 1) return tuple(A.stop, tuple(A.bad_start_spec, specsTerm));
-    const state: SupState = { strategy, intensity, periodMs, children: [], template: strategy === 'simple_one_for_one' ? specs[0] : undefined, restarts: [] };
+    const state: SupState = { name, strategy, intensity, periodMs, children: [], template: strategy === 'simple_one_for_one' ? specs[0] : undefined, restarts: [] };
     if (strategy !== 'simple_one_for_one') {
       for (const spec of specs) {
         const child: Child = { spec, pid: undefined };
@@ -339,10 +475,12 @@ defineModule('supervisor', {
         if (result instanceof Tuple && result.at(0) === A.ok) {
           child.pid = result.at(1) as Pid;
           state.children.push(child);
+          reportProgress(state, child);
         } else if (result === A.ignore) {
           state.children.push(child);
         } else {
-          yield* shutdownAll(state.children);
+          reportError(state, 'start_error', (result as Tuple).at(1), child);
+          yield* shutdownAll(state, state.children);
           return tuple(A.stop, tuple(atom('shutdown'), tuple(atom('failed_to_start_child'), spec.id, (result as Tuple).at(1))));
         }
       }
@@ -373,7 +511,10 @@ defineModule('supervisor', {
         if (existing !== undefined) return reply(tuple(A.error, existing.pid !== undefined ? tuple(A.already_started, existing.pid) : A.already_present));
         const child: Child = { spec, pid: undefined };
         const result = yield* startChild(spec);
-        if (result instanceof Tuple && result.at(0) === A.ok) child.pid = result.at(1) as Pid;
+        if (result instanceof Tuple && result.at(0) === A.ok) {
+          child.pid = result.at(1) as Pid;
+          reportProgress(state, child);
+        }
         if ((result instanceof Tuple && result.at(0) === A.ok) || result === A.ignore) state.children.push(child);
         return reply(result);
       }
@@ -381,7 +522,7 @@ defineModule('supervisor', {
         const index = findChild(state, request.at(1));
         if (index < 0) return reply(tuple(A.error, A.not_found));
         const child = state.children[index]!;
-        yield* shutdownChild(child);
+        yield* shutdownChild(state, child);
         if (state.strategy === 'simple_one_for_one' || child.spec.restart === A.temporary) state.children.splice(index, 1);
         return reply(A.ok);
       }
@@ -390,14 +531,19 @@ defineModule('supervisor', {
         if (index < 0 || state.strategy === 'simple_one_for_one') return reply(tuple(A.error, A.not_found));
         const child = state.children[index]!;
         if (child.pid !== undefined) return reply(tuple(A.error, A.running));
+        if (child.restarting === true) return reply(tuple(A.error, A.restarting));
         const result = yield* startChild(child.spec);
-        if (result instanceof Tuple && result.at(0) === A.ok) child.pid = result.at(1) as Pid;
+        if (result instanceof Tuple && result.at(0) === A.ok) {
+          child.pid = result.at(1) as Pid;
+          reportProgress(state, child);
+        }
         return reply(result);
       }
       case 'delete_child': {
         const index = findChild(state, request.at(1));
         if (index < 0 || state.strategy === 'simple_one_for_one') return reply(tuple(A.error, A.not_found));
         if (state.children[index]!.pid !== undefined) return reply(tuple(A.error, A.running));
+        if (state.children[index]!.restarting === true) return reply(tuple(A.error, A.restarting));
         state.children.splice(index, 1);
         return reply(A.ok);
       }
@@ -414,7 +560,11 @@ defineModule('supervisor', {
     }
   },
 
-  handle_cast(_request: Term, s: Term) {
+  *handle_cast(request: Term, s: Term) {
+    if (request instanceof Tuple && request.size === 2 && request.at(0) === A.try_again_restart) {
+      const stopReason = yield* tryAgainRestart(stateOf(s), request.at(1));
+      if (stopReason !== undefined) return tuple(A.stop, stopReason, s);
+    }
     return tuple(A.noreply, s);
   },
 
@@ -429,7 +579,7 @@ defineModule('supervisor', {
 
   *terminate(_reason: Term, s: Term) {
     const state = stateOf(s);
-    yield* shutdownAll(state.children);
+    yield* shutdownAll(state, state.children);
     return A.ok;
   },
 });
@@ -446,7 +596,8 @@ export const Supervisor = {
   /** supervisor:start_link(Module, Args[, {name}]): {ok, Pid} | ignore | {error, Reason}. */
   *startLink(module: Atom | string, args: Term = [], options: StartOptions = {}): ProcessGenerator<Term> {
     const mod = typeof module === 'string' ? atom(module) : module;
-    return yield* GenServer.startLink('supervisor', tuple(mod, args), { timeout: 'infinity', ...options });
+    const name = options.name instanceof Atom ? tuple(atom('local'), options.name) : options.name;
+    return yield* GenServer.startLink('supervisor', tuple(mod, args, name), { timeout: 'infinity', ...options });
   },
   /** supervisor:start_child(Sup, ChildSpec | ExtraArgs). */
   *startChild(sup: ServerRef, specOrArgs: Term): ProcessGenerator<Term> {

@@ -50,3 +50,4 @@ export { REDUCTION_BUDGET } from './process.js';
 export { DEFAULT_PROCESS_LIMIT } from './process_table.js';
 export { dirtyCall } from './dirty_call.js';
 export type { DirtyRequest } from './dirty_call.js';
+export { writeLog } from './log.js';

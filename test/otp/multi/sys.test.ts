@@ -1,0 +1,3 @@
+// test/otp/sys.test.ts again, on 2 scheduler worker threads.
+process.env.BEAMJS_TEST_SCHEDULERS ??= '2';
+await import('../sys.test.js');
