@@ -27,7 +27,8 @@
  *     content (atoms: UTF-8 of the name), padded with zero bits. Erlang orders these by
  *     content then length, and a zero-padded bit prefix is monotone in that order. Never
  *     exact ("ab" and "ab\0" share a prefix).
- *   - pid: serial (clamped to 28 bits), then id: erl orders pids by serial, then id.
+ *   - pid: serial, then id (erl orders pids by serial, then id); a serial of 2^28 or more
+ *     is clamped, and then the id is left out.
  *   - tuple: the size (clamped to 28 bits), then the high word of the first element's
  *     prefix (tuples order by size, then elements). Exact for {}.
  *   - list: the first element's prefix shifted right by 4 bits (lists order by their
@@ -79,8 +80,10 @@ export function keyPrefix(key: Term, out: KeyPrefix): KeyPrefix {
       return bytesPrefix(TermKind.BITSTRING, key instanceof BitString ? key.bytes : (key as Uint8Array), out);
     case TermKind.PID: {
       const pid = key as Pid;
-      out.hi = ((TermKind.PID << 28) | Math.min(pid.serial, MAX28)) >>> 0;
-      out.lo = pid.id >>> 0;
+      // A clamped serial says nothing about the id: then the low word stays 0.
+      const clamped = pid.serial >= MAX28;
+      out.hi = ((TermKind.PID << 28) | (clamped ? MAX28 : pid.serial)) >>> 0;
+      out.lo = clamped ? 0 : pid.id >>> 0;
       return out;
     }
     case TermKind.TUPLE: {
@@ -89,7 +92,7 @@ export function keyPrefix(key: Term, out: KeyPrefix): KeyPrefix {
       let first = 0;
       if (size > 0) first = keyPrefix(t.elements[0]!, out).hi;
       out.hi = ((TermKind.TUPLE << 28) | Math.min(size, MAX28)) >>> 0;
-      out.lo = first;
+      out.lo = size >= MAX28 ? 0 : first;
       out.exact = size === 0;
       return out;
     }

@@ -581,8 +581,9 @@ export class OrderedStore implements TableStore {
     });
   }
 
-  #neighbour(key: Term | undefined, reverse: boolean): { readonly key: Term } | undefined {
-    const keys = this.#batch(key === undefined ? undefined : probe(key), reverse, 'key', 1);
+  /** The first key after (reverse: before) `p`; the first (last) key of the table without `p`. */
+  #neighbour(p: Probe | undefined, reverse: boolean): { readonly key: Term } | undefined {
+    const keys = this.#batch(p, reverse, 'key', 1);
     return keys.length === 0 ? undefined : { key: decodeTermAt(keys[0]!, 0, DECODE).term };
   }
 
@@ -590,8 +591,9 @@ export class OrderedStore implements TableStore {
     return this.#neighbour(undefined, false);
   }
 
+  /** Any key may be given (the atom `undefined` too): the next key present in term order. */
   next(key: Term): { readonly key: Term } | undefined {
-    return this.#neighbour(key, false);
+    return this.#neighbour(probe(key), false);
   }
 
   last(): { readonly key: Term } | undefined {
@@ -599,7 +601,7 @@ export class OrderedStore implements TableStore {
   }
 
   prev(key: Term): { readonly key: Term } | undefined {
-    return this.#neighbour(key, true);
+    return this.#neighbour(probe(key), true);
   }
 
   scan(visit: (object: Tuple) => boolean | void, reverse = false): void {
