@@ -386,8 +386,8 @@ for (const concurrency of [{ read: true, write: true }, { read: false, write: fa
   t.test(`4 threads (write_concurrency ${concurrency.write}): counters sum exactly, no key lost, scans in order, no torn object`, async (t) => {
     const WORKERS = 4;
     const counters = 40;
-    const stable = 300;
-    const range = 4000;
+    const stable = 200;
+    const range = 2000;
     for (let round = 0; round < 2; round++) {
       const { heap, store } = newStore(1, concurrency);
       const COUNTER = atom('counter');
@@ -397,7 +397,7 @@ for (const concurrency of [{ read: true, write: true }, { read: false, write: fa
       const roundSeed = (seed + round * 1000) >>> 0;
       const reports = await runWorkers(
         Array.from({ length: WORKERS }, (_, index) => ({
-          buffer: heap.buffer, root: store.root, index, workers: WORKERS, seed: roundSeed + index, ops: 12_000, counters, range, stable,
+          buffer: heap.buffer, root: store.root, index, workers: WORKERS, seed: roundSeed + index, ops: 2500, counters, range, stable,
         })),
       );
       t.same(reports.flatMap((r) => r.violations), [], `round ${round} (seed ${roundSeed}): no worker saw a violation`);
