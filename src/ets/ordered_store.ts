@@ -768,6 +768,9 @@ export class OrderedStore implements TableStore {
       for (const leaf of leaves) unlockWord(w, (leaf + L_LOCK) >>> 2);
       return undefined;
     }
+    // Objects of these leaves may have been allocated (past our views) by other threads
+    // before we took the locks.
+    this.#refresh();
     return { leaves, leafOf };
   }
 
@@ -783,7 +786,9 @@ export class OrderedStore implements TableStore {
     const pos: number[] = [];
     for (let k = 0; k < probes.length; k++) {
       const leaf = leaves[leafOf[k]!]!;
-      pos.push(this.#find(probes[k]!, leaf, this.#count(leaf), -1));
+      const r = this.#find(probes[k]!, leaf, this.#count(leaf), -1);
+      if (r < 0) throw new BeamError(ErrorCode.SHM_CORRUPT, `ordered_set: leaf at ${leaf} holds an object offset outside the heap`);
+      pos.push(r);
     }
     const objectOf = (k: number): number => {
       const r = pos[k]!;
@@ -892,6 +897,7 @@ export class OrderedStore implements TableStore {
     let plan: SplitPlan | undefined;
     if (split) {
       this.#lockDir();
+      this.#refresh(); // the directory may have been allocated by another thread
       try {
         plan = this.#planSplits(leaves, merged, counts, probes.length === 1 ? pos[0]! >>> 1 : -1);
       } catch (error) {
@@ -1073,9 +1079,10 @@ export class OrderedStore implements TableStore {
    * when the heap has no room for the new directory.
    */
   #tryMerge(leaf: number): void {
+    this.#lockDir();
+    this.#refresh();
     let u = this.#u;
     let w = this.#w;
-    this.#lockDir();
     try {
       const dir = u[(this.root + R_DIR) >>> 2]!;
       const n = u[(dir + D_COUNT) >>> 2]!;
@@ -1252,6 +1259,9 @@ export class OrderedStore implements TableStore {
     try {
       if (this.#dirSeq() !== s) return false;
       this.#lockDir();
+      this.#refresh();
+      u = this.#u;
+      w = this.#w;
       try {
         const newDir = destroying ? 0 : this.#alloc(D_ENTRIES + D_ENTRY);
         u = this.#u;

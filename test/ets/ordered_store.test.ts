@@ -74,7 +74,7 @@ t.test('layout: root and leaves are whole 64-byte lines, entries fit', (t) => {
 t.test('the key prefix is monotone in term order, and exact prefixes decide ==', (t) => {
   const gen = new TermGen(seed);
   const terms: Term[] = [...edgeKeys()];
-  for (let i = 0; i < 500; i++) terms.push(gen.term());
+  for (let i = 0; i < 350; i++) terms.push(gen.term());
   const a: KeyPrefix = { hi: 0, lo: 0, exact: false };
   const b: KeyPrefix = { hi: 0, lo: 0, exact: false };
   let bad = 0;
@@ -239,11 +239,11 @@ t.test('differential: first/next, last/prev, tab2list, foldr, next/prev/member o
   const gen = new TermGen(seed ^ 0x5eed, { noClosures: true });
   const rand = mulberry32(seed);
   const keys: Term[] = [...edgeKeys()];
-  for (let i = 0; i < 1500; i++) keys.push(gen.term());
+  for (let i = 0; i < 800; i++) keys.push(gen.term());
   // Round-trip through the plain codec, as erl will see them.
   const plain = shuffle(keys.map((k) => binaryToTerm(termToBinary(k))), rand);
   const probes: Term[] = [...edgeKeys(), 0.25, 1.25, atom('zz'), 'zz', tuple(1, 1)];
-  for (let i = 0; i < 300; i++) probes.push(gen.term());
+  for (let i = 0; i < 200; i++) probes.push(gen.term());
   const plainProbes = probes.map((k) => binaryToTerm(termToBinary(k)));
 
   const { store } = newStore(1, { read: false, write: false });
@@ -397,7 +397,7 @@ for (const concurrency of [{ read: true, write: true }, { read: false, write: fa
       const roundSeed = (seed + round * 1000) >>> 0;
       const reports = await runWorkers(
         Array.from({ length: WORKERS }, (_, index) => ({
-          buffer: heap.buffer, root: store.root, index, workers: WORKERS, seed: roundSeed + index, ops: 2500, counters, range, stable,
+          buffer: heap.buffer, root: store.root, index, workers: WORKERS, seed: roundSeed + index, ops: 1500, counters, range, stable,
         })),
       );
       t.same(reports.flatMap((r) => r.violations), [], `round ${round} (seed ${roundSeed}): no worker saw a violation`);
