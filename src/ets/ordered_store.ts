@@ -833,6 +833,7 @@ export class OrderedStore implements TableStore {
     }
     if (!changed) return result;
     u = this.#u;
+    if (probes.length === 1 && this.#applyOne(leaves[0]!, pos[0]!, actions[0], blocks[0]!)) return result;
 
     // New entry arrays, leaf by leaf (in scratch memory).
     const merged: Uint32Array[] = [];
@@ -926,6 +927,43 @@ export class OrderedStore implements TableStore {
 
     if (leaves.length === 1 && plan === undefined && counts[0]! < MERGE_BELOW) this.#tryMerge(leaves[0]!);
     return result;
+  }
+
+  /**
+   * The common case in place: one key, no split. False (nothing done) when the leaf is full
+   * and the key is new. Caller holds the leaf; `block` is the new object's block (0: delete).
+   */
+  #applyOne(leaf: number, r: number, action: Action, block: number): boolean {
+    const u = this.#u;
+    const w = this.#w;
+    const heap = this.#heap;
+    const count = this.#count(leaf);
+    const found = (r & 1) !== 0;
+    const at = leaf + L_ENTRIES + (r >>> 1) * ENTRY;
+    const end = leaf + L_ENTRIES + count * ENTRY;
+    if (!found && count === LEAF_CAP) return false;
+    const old = found ? u[(at + E_OBJ) >>> 2]! : 0;
+    const delta = (block !== 0 ? heap.sizeOf(block) : 0) - (old !== 0 ? heap.sizeOf(old) : 0);
+    Atomics.add(w, (leaf + L_SEQ) >>> 2, 1);
+    if (action === null || action === undefined) {
+      u.copyWithin(at >>> 2, (at + ENTRY) >>> 2, end >>> 2);
+      u[(leaf + L_COUNT) >>> 2] = count - 1;
+    } else {
+      if (!found) {
+        u.copyWithin((at + ENTRY) >>> 2, at >>> 2, end >>> 2);
+        u[(leaf + L_COUNT) >>> 2] = count + 1;
+      }
+      const p = action.probe;
+      u[(at + E_HI) >>> 2] = p.hi;
+      u[(at + E_LO) >>> 2] = p.lo;
+      u[(at + E_OBJ) >>> 2] = block;
+      u[(at + E_FLAGS) >>> 2] = p.exact ? EXACT : 0;
+    }
+    u[(leaf + L_OBJ_BYTES) >>> 2]! += delta;
+    if (old !== 0) heap.free(old);
+    Atomics.add(w, (leaf + L_SEQ) >>> 2, 1);
+    if (action === null && count - 1 < MERGE_BELOW) this.#tryMerge(leaf);
+    return true;
   }
 
   /** Writes entries [from, to) of `entries` as the whole content of `leaf` (caller holds it, seq odd). */
