@@ -422,3 +422,19 @@ for (const concurrency of [{ read: true, write: true }, { read: false, write: fa
     }
   });
 }
+
+t.test('4 threads: an insert of two keys in different leaves is atomic for readers on other threads', async (t) => {
+  const { heap, store } = newStore();
+  const PM = atom('pm');
+  // Keys between pa and pb, so that {pa, J} and {pb, J} live in different leaves.
+  store.insert(Array.from({ length: 3 * LEAF_CAP }, (_, i) => tuple(tuple(PM, i), 'filler')));
+  const reports = await runWorkers(
+    Array.from({ length: 4 }, (_, index) => ({
+      buffer: heap.buffer, root: store.root, index, workers: 4, seed: seed + 77 + index, ops: 4000, counters: 20, range: 0, stable: 0, mode: 'pairs' as const,
+    })),
+  );
+  t.same(reports.flatMap((r) => r.violations), [], 'no reader saw half of a pair');
+  t.ok(reports.slice(1).every((r) => r.lookups > 0), 'every reader read');
+  store.destroy();
+  t.equal(heap.used(), 0);
+});
