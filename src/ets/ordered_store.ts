@@ -72,9 +72,10 @@
  *     shared memory (read_concurrency is therefore always on). A read: load dirSeq (even),
  *     load dir, binary-search the separators, load the leaf's seq (even), search the leaf,
  *     copy the bytes it needs, and retry unless the leaf's seq and dirSeq are unchanged.
- *     Bytes are decoded only after a check that the copy was taken inside an unchanged
- *     window, so garbage is never decoded; every offset read optimistically is bounds
- *     checked before use.
+ *     After loading a leaf's offset from the directory it checks dirSeq once more, so the
+ *     offset is a real leaf (leaves are type-stable, below). Bytes are decoded only after a
+ *     check that the copy was taken inside an unchanged window, so garbage is never
+ *     decoded; every offset read optimistically is bounds checked before use.
  *   - A writer routes its key(s) the same way, takes the leaf lock(s), and re-checks that
  *     dirSeq is unchanged: then the leaf covers the key for as long as the lock is held (a
  *     leaf's range changes only by a split or merge, which holds that leaf's lock). It bumps
@@ -97,7 +98,14 @@
  * from the last key seen, so an object present throughout is seen exactly once, in order.
  *
  * Threads: every method of OrderedStore may be called from any thread, concurrently; the
- * `modify` callback runs under the key's leaf lock and must not call the same table.
+ * `modify` callback runs under the key's leaf lock and must not call the same table. Each
+ * thread's handle keeps fixed-length views of the heap (V8 indexes length-tracking views of
+ * a growable buffer several times slower) and remakes them when the buffer has grown: at
+ * each read attempt, after taking locks, and after each of its own allocations.
+ *
+ * Memory: object blocks, separators and directories go back to the heap as soon as they
+ * are unreachable; leaves stay with the table (its free list) until `destroy`, so a table
+ * keeps as many leaves as it had at its largest (1 KB per 48 keys or so).
  * Bad input: objects that are not tuples of at least `keypos` elements, and a `modify`
  * result with another key, throw InvalidArgumentError and leave the table unchanged.
  */
