@@ -397,7 +397,7 @@ for (const concurrency of [{ read: true, write: true }, { read: false, write: fa
       const roundSeed = (seed + round * 1000) >>> 0;
       const reports = await runWorkers(
         Array.from({ length: WORKERS }, (_, index) => ({
-          buffer: heap.buffer, root: store.root, index, workers: WORKERS, seed: roundSeed + index, ops: 1500, counters, range, stable,
+          buffer: heap.buffer, root: store.root, index, workers: WORKERS, seed: roundSeed + index, ops: 1000, counters, range, stable,
         })),
       );
       t.same(reports.flatMap((r) => r.violations), [], `round ${round} (seed ${roundSeed}): no worker saw a violation`);
@@ -430,7 +430,7 @@ t.test('4 threads: an insert of two keys in different leaves is atomic for reade
   store.insert(Array.from({ length: 3 * LEAF_CAP }, (_, i) => tuple(tuple(PM, i), 'filler')));
   const reports = await runWorkers(
     Array.from({ length: 4 }, (_, index) => ({
-      buffer: heap.buffer, root: store.root, index, workers: 4, seed: seed + 77 + index, ops: 4000, counters: 20, range: 0, stable: 0, mode: 'pairs' as const,
+      buffer: heap.buffer, root: store.root, index, workers: 4, seed: seed + 77 + index, ops: 2500, counters: 20, range: 0, stable: 0, mode: 'pairs' as const,
     })),
   );
   t.same(reports.flatMap((r) => r.violations), [], 'no reader saw half of a pair');
