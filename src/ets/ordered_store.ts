@@ -497,38 +497,53 @@ export class OrderedStore implements TableStore {
   }
 
   lookup(key: Term): Tuple[] {
-    const p = probe(key);
-    const copy = this.#read((s, dir, n) => {
-      const i = this.#route(p, dir, n, s);
-      if (i < 0) return RETRY_READ;
-      const leaf = this.#dirLeaf(dir, i);
-      // dirSeq unchanged: the offset came from a live directory, so it is a real leaf.
-      if (!this.#inHeap(leaf, LEAF_BYTES) || this.#dirSeq() !== s) return RETRY_READ;
-      const ls = this.#leafSeq(leaf);
-      if ((ls & 1) !== 0) return RETRY_READ;
-      const r = this.#find(p, leaf, this.#count(leaf), ls);
-      if (r < 0) return RETRY_READ;
-      const bytes = (r & 1) !== 0 ? this.#copyObject(leaf, r >>> 1, ls) : null;
-      if (bytes === undefined || this.#leafSeq(leaf) !== ls || this.#dirSeq() !== s) return RETRY_READ;
-      return bytes;
-    });
-    return copy === null ? [] : [decodeFrom(copy, 0, DECODE).term as Tuple];
+    const bytes = this.#find1(probe(key), true);
+    return bytes === null ? [] : [decodeFrom(bytes as Uint8Array, 0, DECODE).term as Tuple];
   }
 
   member(key: Term): boolean {
-    const p = probe(key);
-    return this.#read((s, dir, n) => {
-      const i = this.#route(p, dir, n, s);
-      if (i < 0) return RETRY_READ;
-      const leaf = this.#dirLeaf(dir, i);
-      // dirSeq unchanged: the offset came from a live directory, so it is a real leaf.
-      if (!this.#inHeap(leaf, LEAF_BYTES) || this.#dirSeq() !== s) return RETRY_READ;
-      const ls = this.#leafSeq(leaf);
-      if ((ls & 1) !== 0) return RETRY_READ;
-      const r = this.#find(p, leaf, this.#count(leaf), ls);
-      if (r < 0 || this.#leafSeq(leaf) !== ls || this.#dirSeq() !== s) return RETRY_READ;
-      return (r & 1) !== 0;
-    });
+    return this.#find1(probe(key), false) !== null;
+  }
+
+  /**
+   * The optimistic read of one key (lookup, member), without #read's closure: a copy of the
+   * object's ETF (`copy`) or true (found), null when absent.
+   */
+  #find1(p: Probe, copy: boolean): Uint8Array | true | null {
+    for (let tries = 0; ; tries = pause(tries)) {
+      this.#refresh();
+      const s = this.#dirSeq();
+      if ((s & 1) !== 0) continue;
+      const dir = Atomics.load(this.#u, (this.root + R_DIR) >>> 2);
+      const n = this.#dirCount(dir);
+      if (n < 0) continue;
+      try {
+        const i = this.#route(p, dir, n, s);
+        if (i < 0) continue;
+        const leaf = this.#dirLeaf(dir, i);
+        // dirSeq unchanged: the offset came from a live directory, so it is a real leaf.
+        if (!this.#inHeap(leaf, LEAF_BYTES) || this.#dirSeq() !== s) continue;
+        const ls = this.#leafSeq(leaf);
+        if ((ls & 1) !== 0) continue;
+        const r = this.#find(p, leaf, this.#count(leaf), ls);
+        if (r < 0) continue;
+        let out: Uint8Array | true | null = null;
+        if ((r & 1) !== 0) {
+          if (copy) {
+            const bytes = this.#copyObject(leaf, r >>> 1, ls);
+            if (bytes === undefined) continue;
+            out = bytes;
+          } else {
+            out = true;
+          }
+        }
+        if (this.#leafSeq(leaf) !== ls || this.#dirSeq() !== s) continue;
+        return out;
+      } catch (error) {
+        if (this.#dirSeq() !== s) continue;
+        throw error;
+      }
+    }
   }
 
   /**
