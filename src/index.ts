@@ -23,3 +23,7 @@ export {
   rebuildError,
 } from './errors/index.js';
 export * from './otp/index.js';
+export { ets, HeapExhausted, registerStoreFactory } from './ets/index.js';
+export type { Tab, TableStore, TableStoreFactory, TableType, StoreConcurrency } from './ets/index.js';
+export { compileMatchSpec, compileMatchPattern, matchSpecRun, testMs, NO_MATCH as MATCH_SPEC_NO_MATCH } from './ets/match_spec.js';
+export type { CompiledMatchSpec, MatchContext } from './ets/match_spec.js';

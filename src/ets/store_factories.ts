@@ -1,18 +1,20 @@
 /**
  * src/ets/store_factories.ts: which TableStoreFactory makes the storage of each table type.
- * set, bag and duplicate_bag are hash_store.ts's; ordered_set's storage is registered by its
- * own file (`registerStoreFactory('ordered_set', …)`) when it is loaded; until then creating an
- * ordered_set raises badarg saying so.
+ * set, bag and duplicate_bag are hash_store.ts's, ordered_set is ordered_store.ts's.
+ * `registerStoreFactory` replaces one (a storage of one's own, or a test double); a type with no
+ * factory makes ets.new raise badarg saying so.
  *
  * Threads: a per-thread map, filled at module load (the same files load on every thread).
  */
 import { hashStoreFactory } from './hash_store.js';
+import { orderedStoreFactory } from './ordered_store.js';
 import type { TableStoreFactory, TableType } from './table_store.js';
 
 const factories = new Map<TableType, TableStoreFactory>([
   ['set', hashStoreFactory],
   ['bag', hashStoreFactory],
   ['duplicate_bag', hashStoreFactory],
+  ['ordered_set', orderedStoreFactory],
 ]);
 
 /** Makes `factory` the storage of tables of `type` on this thread. */
