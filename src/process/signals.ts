@@ -276,9 +276,9 @@ export function terminate(runtime: Runtime, proc: Process, reason: Term, crash: 
   proc.entry = undefined;
   proc.awaiting = undefined;
   proc.resumeValue = undefined;
-  if (proc.timer !== 0) {
-    runtime.scheduler.cancelTimer(proc.timer);
-    proc.timer = 0;
+  if (proc.timer !== undefined) {
+    runtime.scheduler.cancelTimer(proc.timer.id);
+    proc.timer = undefined;
   }
   proc.mailbox.clear();
   proc.dictionary = undefined;
