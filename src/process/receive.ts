@@ -107,12 +107,17 @@ export function timeoutMs(timeout: Timeout | undefined, where: string): number {
  *     nothing, or a later deadline (a later wait) and re-arms for it, or a deadline that has
  *     passed and times the wait out. So a process has at most one wheel timer, and a loop of
  *     calls costs one clock read per call and one wheel insert per timeout period.
- *   - the process's exit cancels its timer (signals.ts terminate).
+ *   - the process's exit cancels its timer (signals.ts terminate, cancelWaitTimer).
+ *   - a timer whose wait ended is counted in the scheduler's `idleTimers` until it is useful
+ *     again or gone: idle timers alone do not keep Node's event loop alive, as cancelled ones
+ *     would not (an inline VM whose processes all wait forever lets Node exit).
  * A timeout never fires early: the wheel timer is due at or after the deadline it is checked
  * against, and `fire` compares the deadline with the clock again.
  */
 class WaitTimeout implements TimerTask, WaitTimer {
   id = 0 as TimerId;
+  /** Its wait ended: counted in the scheduler's idleTimers until it is useful again or gone. */
+  idle = false;
 
   constructor(
     readonly proc: Process,
@@ -125,9 +130,18 @@ class WaitTimeout implements TimerTask, WaitTimer {
     this.proc.timer = this;
   }
 
+  /** Counts this timer as useful again, or as gone (it fired or was cancelled). */
+  unidle(): void {
+    if (this.idle) {
+      this.idle = false;
+      this.proc.runtime.scheduler.idleTimers(-1);
+    }
+  }
+
   fire(): void {
     const proc = this.proc;
     proc.timer = undefined;
+    this.unidle();
     const deadline = proc.deadline;
     if (deadline < 0 || proc.status === ProcessStatus.EXITED) return; // the wait it was armed for ended
     if (deadline > proc.runtime.scheduler.now()) {
@@ -152,8 +166,9 @@ function armTimer(proc: Process, ms: number): void {
   const deadline = Math.ceil(scheduler.now()) + ms;
   proc.timedOut = false;
   proc.deadline = deadline;
-  const armed = proc.timer;
+  const armed = proc.timer as WaitTimeout | undefined;
   if (armed !== undefined) {
+    armed.unidle();
     if (armed.at <= deadline) return; // it fires first and re-arms for this deadline
     scheduler.cancelTimer(armed.id);
   }
@@ -164,6 +179,20 @@ function armTimer(proc: Process, ms: number): void {
 function disarmTimer(proc: Process): void {
   proc.deadline = -1;
   proc.timedOut = false;
+  const armed = proc.timer as WaitTimeout | undefined;
+  if (armed !== undefined && !armed.idle) {
+    armed.idle = true;
+    proc.runtime.scheduler.idleTimers(1);
+  }
+}
+
+/** Cancels the process's receive/sleep timer for good (the process exits). */
+export function cancelWaitTimer(proc: Process): void {
+  const armed = proc.timer as WaitTimeout | undefined;
+  if (armed === undefined) return;
+  armed.unidle();
+  proc.runtime.scheduler.cancelTimer(armed.id);
+  proc.timer = undefined;
 }
 
 /**
