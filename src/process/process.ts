@@ -47,7 +47,7 @@
  *   InvalidArgumentError thrown at that yield (uncaught, the process exits with badarg).
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
-import type { Priority, Schedulable, TimerId, TimerTask } from '../sched/index.js';
+import type { Priority, Schedulable, TimerId } from '../sched/index.js';
 import type { Atom, Pid, Ref, Term } from '../term/index.js';
 import type { ProcessDictionary } from './dictionary.js';
 import { A_NORMAL } from './atoms.js';
@@ -87,6 +87,14 @@ export const WAIT: unique symbol = Symbol('beamjs.wait');
 export const PREEMPT: unique symbol = Symbol('beamjs.preempt');
 export const AWAIT: unique symbol = Symbol('beamjs.await');
 export type Effect = typeof WAIT | typeof PREEMPT | typeof AWAIT;
+
+/** A process's receive/sleep timer in its scheduler's wheel (receive.ts). */
+export interface WaitTimer {
+  /** The wheel timer's id. */
+  readonly id: TimerId;
+  /** When it is due (scheduler clock ms). */
+  readonly at: number;
+}
 
 /** A monitor held by a watcher (key: the ref's key). */
 export interface MonitorOut {
@@ -199,12 +207,8 @@ export class Process implements Schedulable {
   timedOut = false;
   /** Absolute time (scheduler clock ms) at which the current receive/sleep times out; -1: none (receive.ts). */
   deadline = -1;
-  /** The process's one receive/sleep wheel timer, or 0; armed lazily, cancelled lazily (receive.ts). */
-  timer: TimerId | 0 = 0;
-  /** When `timer` is due (scheduler clock ms). */
-  timerAt = 0;
-  /** The task of `timer`, made at the first timed wait and reused. */
-  waitTimeout: TimerTask | undefined = undefined;
+  /** The process's one receive/sleep wheel timer (its id and when it is due), armed and cancelled lazily (receive.ts). */
+  timer: WaitTimer | undefined = undefined;
   /** Reductions left in this slice. */
   budget = 0;
   /** Reductions spent over the process's life. */

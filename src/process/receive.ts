@@ -28,10 +28,10 @@
  * timeout_value / badarg. Calling any helper outside a process throws NOT_IN_PROCESS.
  */
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
-import type { TimerTask } from '../sched/index.js';
+import type { TimerId, TimerTask } from '../sched/index.js';
 import { compilePattern, Ref, Tuple, type Atom, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
 import type { MessageMatcher } from './mailbox.js';
-import { AWAIT, currentProcess, PREEMPT, ProcessStatus, WAIT, WaitKind, type Effect, type Process } from './process.js';
+import { AWAIT, currentProcess, PREEMPT, ProcessStatus, WAIT, WaitKind, type Effect, type Process, type WaitTimer } from './process.js';
 
 /** A receive timeout: milliseconds (a non-negative integer), or infinity. */
 export type Timeout = number | 'infinity';
@@ -95,11 +95,11 @@ export function timeoutMs(timeout: Timeout | undefined, where: string): number {
  * lazily (a gen_server:call arms and ends a 5 s timeout per call; a wheel insert and cancel per
  * call were a tenth of its cost).
  *
- *   - `proc.deadline` is the absolute clock time (scheduler clock, ms) at which the current wait
- *     times out, or -1 when the process waits for no timeout. It is the truth; the wheel timer
+ *   - `proc.deadline` is the absolute clock time (scheduler clock, whole ms rounded up) at which
+ *     the current wait times out, or -1 when the process waits for no timeout. It is the truth; the wheel timer
  *     only makes sure someone looks at it in time.
- *   - `proc.timer` is the process's one wheel timer (0: none), due at `proc.timerAt`.
- *     Invariant: while `proc.deadline >= 0`, a timer is armed with timerAt <= deadline.
+ *   - `proc.timer` is the process's one wheel timer (undefined: none), due at `proc.timer.at`.
+ *     Invariant: while `proc.deadline >= 0`, a timer is armed with `at <= deadline`.
  *   - arming (a wait with a timeout suspends): set the deadline; keep the armed timer if it is
  *     due no later than the deadline, else cancel it and arm one at the deadline.
  *   - ending the wait (a message matched, the process was resumed with an exception): only
@@ -107,23 +107,47 @@ export function timeoutMs(timeout: Timeout | undefined, where: string): number {
  *     nothing, or a later deadline (a later wait) and re-arms for it, or a deadline that has
  *     passed and times the wait out. So a process has at most one wheel timer, and a loop of
  *     calls costs one clock read per call and one wheel insert per timeout period.
- *   - the process's exit cancels its timer (signals.ts terminate).
+ *   - the process's exit cancels its timer (signals.ts terminate, cancelWaitTimer).
+ *   - a timer whose wait ended is counted in the scheduler's `idleTimers` until it is useful
+ *     again or gone: idle timers alone do not keep Node's event loop alive, as cancelled ones
+ *     would not (an inline VM whose processes all wait forever lets Node exit).
  * A timeout never fires early: the wheel timer is due at or after the deadline it is checked
  * against, and `fire` compares the deadline with the clock again.
  */
-class WaitTimeout implements TimerTask {
-  constructor(readonly proc: Process) {}
+class WaitTimeout implements TimerTask, WaitTimer {
+  id = 0 as TimerId;
+  /** Its wait ended: counted in the scheduler's idleTimers until it is useful again or gone. */
+  idle = false;
+
+  constructor(
+    readonly proc: Process,
+    public at: number,
+  ) {}
+
+  /** Puts this timer in the wheel at `at` and makes it the process's timer. */
+  arm(): void {
+    this.id = this.proc.runtime.scheduler.addTimerAt(this.at, this);
+    this.proc.timer = this;
+  }
+
+  /** Counts this timer as useful again, or as gone (it fired or was cancelled). */
+  unidle(): void {
+    if (this.idle) {
+      this.idle = false;
+      this.proc.runtime.scheduler.idleTimers(-1);
+    }
+  }
 
   fire(): void {
     const proc = this.proc;
-    proc.timer = 0;
+    proc.timer = undefined;
+    this.unidle();
     const deadline = proc.deadline;
     if (deadline < 0 || proc.status === ProcessStatus.EXITED) return; // the wait it was armed for ended
-    const scheduler = proc.runtime.scheduler;
-    if (deadline > scheduler.now()) {
+    if (deadline > proc.runtime.scheduler.now()) {
       // Armed for an earlier wait that ended; the current one times out later.
-      proc.timer = scheduler.addTimerAt(deadline, this);
-      proc.timerAt = deadline;
+      this.at = deadline;
+      this.arm();
       return;
     }
     proc.deadline = -1;
@@ -138,21 +162,37 @@ class WaitTimeout implements TimerTask {
 
 function armTimer(proc: Process, ms: number): void {
   const scheduler = proc.runtime.scheduler;
-  const deadline = scheduler.now() + ms;
+  // Whole ms, rounded up (never early; an integer stays a small integer in the process object).
+  const deadline = Math.ceil(scheduler.now()) + ms;
   proc.timedOut = false;
   proc.deadline = deadline;
-  if (proc.timer !== 0) {
-    if (proc.timerAt <= deadline) return; // it fires first and re-arms for this deadline
-    scheduler.cancelTimer(proc.timer);
+  const armed = proc.timer as WaitTimeout | undefined;
+  if (armed !== undefined) {
+    armed.unidle();
+    if (armed.at <= deadline) return; // it fires first and re-arms for this deadline
+    scheduler.cancelTimer(armed.id);
   }
-  proc.timer = scheduler.addTimerAt(deadline, (proc.waitTimeout ??= new WaitTimeout(proc)));
-  proc.timerAt = deadline;
+  new WaitTimeout(proc, deadline).arm();
 }
 
 /** Ends the wait's timeout (lazily: see WaitTimeout). */
 function disarmTimer(proc: Process): void {
   proc.deadline = -1;
   proc.timedOut = false;
+  const armed = proc.timer as WaitTimeout | undefined;
+  if (armed !== undefined && !armed.idle) {
+    armed.idle = true;
+    proc.runtime.scheduler.idleTimers(1);
+  }
+}
+
+/** Cancels the process's receive/sleep timer for good (the process exits). */
+export function cancelWaitTimer(proc: Process): void {
+  const armed = proc.timer as WaitTimeout | undefined;
+  if (armed === undefined) return;
+  armed.unidle();
+  proc.runtime.scheduler.cancelTimer(armed.id);
+  proc.timer = undefined;
 }
 
 /**

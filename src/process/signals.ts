@@ -49,6 +49,7 @@ import { A_DOWN, A_EXIT, A_KILL, A_KILLED, A_NOPROC, A_NORMAL, A_PROCESS } from 
 import type { Caught } from './exception.js';
 import { ProcessStatus, WaitKind, type Process } from './process.js';
 import { RefTable } from './ref_table.js';
+import { cancelWaitTimer } from './receive.js';
 import type { Runtime } from './runtime.js';
 
 export const SignalKind = {
@@ -284,10 +285,7 @@ export function terminate(runtime: Runtime, proc: Process, reason: Term, crash: 
   proc.entry = undefined;
   proc.awaiting = undefined;
   proc.resumeValue = undefined;
-  if (proc.timer !== 0) {
-    runtime.scheduler.cancelTimer(proc.timer);
-    proc.timer = 0;
-  }
+  cancelWaitTimer(proc);
   proc.mailbox.clear();
   proc.dictionary = undefined;
   if (proc.registeredName !== undefined) {

@@ -112,6 +112,8 @@ export class Scheduler {
   /** A setImmediate for the loop is pending. */
   #wakeScheduled = false;
   #immediate: NodeJS.Immediate | undefined;
+  /** Pending timers that only wait to be dropped (idleTimers). */
+  #idleTimers = 0;
   /** The single setTimeout for the earliest timer, and the deadline it was armed for. */
   #timeout: NodeJS.Timeout | undefined;
   #timeoutDeadline = Number.POSITIVE_INFINITY;
@@ -247,6 +249,17 @@ export class Scheduler {
     return id;
   }
 
+  /**
+   * Counts timers whose task has nothing left to do and only waits to be dropped when it fires
+   * (a process's lazily cancelled receive timer, src/process/receive.ts): +1 when one becomes
+   * idle, -1 when it becomes useful again or leaves the wheel. When every pending timer is idle,
+   * the single setTimeout does not keep Node's event loop alive (as if they were cancelled).
+   * Owner thread only.
+   */
+  idleTimers(delta: 1 | -1): void {
+    this.#idleTimers += delta;
+  }
+
   /** Cancels a timer: ms that were left, or false when it already fired or was cancelled. */
   cancelTimer(id: TimerId): number | false {
     return this.#timers.cancel(id);
@@ -293,12 +306,19 @@ export class Scheduler {
       this.#timeoutDeadline = Number.POSITIVE_INFINITY;
       return;
     }
-    if (this.#timeout !== undefined && this.#timeoutDeadline === next) return;
-    if (this.#timeout !== undefined) clearTimeout(this.#timeout);
-    this.#timeoutDeadline = next;
-    // setTimeout may fire slightly early by our clock: the batch then fires nothing and re-arms.
-    const delay = Math.max(0, Math.ceil(next - this.#clock.now()));
-    this.#timeout = setTimeout(this.#onTimeout, delay);
+    if (this.#timeout === undefined || this.#timeoutDeadline !== next) {
+      if (this.#timeout !== undefined) clearTimeout(this.#timeout);
+      this.#timeoutDeadline = next;
+      // setTimeout may fire slightly early by our clock: the batch then fires nothing and re-arms.
+      const delay = Math.max(0, Math.ceil(next - this.#clock.now()));
+      this.#timeout = setTimeout(this.#onTimeout, delay);
+    }
+    // Only timers with work to do keep the event loop alive (idleTimers).
+    const keepsAlive = this.#timers.size > this.#idleTimers;
+    if (this.#timeout.hasRef() !== keepsAlive) {
+      if (keepsAlive) this.#timeout.ref();
+      else this.#timeout.unref();
+    }
   }
 
   readonly #onTimeout = (): void => {

@@ -63,6 +63,15 @@ t.test('each call removes its monitor on both sides (the monitor fast path leave
   t.same(await op(vm, 'call', server, atom('get')), tuple(ok, 50), 'every call was handled once');
 });
 
+t.test('a short call timeout after many calls fires on time (the receive timer the earlier calls left armed is not waited for)', async (t) => {
+  const vm = await start(t);
+  const server = serverOf(await op(vm, 'start', tuple(atom('ok'), vm.self)));
+  const got = (await op(vm, 'calls_then_timeout', server, 20, 40)) as Tuple;
+  const [elapsed, reason] = got.at(1) as [number, Term];
+  t.equal(reason, atom('timeout'), 'the slow call exits with {timeout, _}');
+  t.ok(elapsed >= 40 && elapsed < 2000, `after ${elapsed} ms (asked: 40 ms; the earlier calls' timers were due in 5 s)`);
+});
+
 t.test('init returns: ignore, {stop, R}, a bad value, a crash; continue and timeout', async (t) => {
   const vm = await start(t);
   t.same(await op(vm, 'start', tuple(atom('ignore'), vm.self)), tuple(ok, atom('ignore')), 'ignore');

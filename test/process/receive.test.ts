@@ -1,8 +1,12 @@
 // Selective receive (src/process/receive.ts, mailbox.ts): arrival order, skipped messages keep
 // their order, after 0 / ms / infinity, the reference-marker optimisation, sleep, yield, await.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import t from 'tap';
 import { atom, ErrorCode, P, tuple, type Term } from '../../src/index.js';
 import { agent, call, next, sameTerm, startVM } from './fixtures/harness.js';
+
+const execFileP = promisify(execFile);
 
 t.test('receive takes the first matching message in arrival order and leaves the others in order', async (t) => {
   const { vm } = await startVM(t);
@@ -50,6 +54,26 @@ t.test('timed receives ended by a message leave no timer behind that makes a lat
   t.ok(longer >= 60 && longer < 1000, `a 60 ms wait after a shorter one timed out after ${longer.toFixed(1)} ms (not at the older timer's 20 ms)`);
   sameTerm(t, m.infinite, atom('m4'), 'a stale timer did not end the infinite receive');
   t.ok(slept >= 10, `sleep(10) slept ${slept.toFixed(1)} ms`);
+});
+
+t.test('the timer a timed receive left armed does not keep Node alive: a VM whose processes all wait forever lets it exit', async (t) => {
+  // In a child Node: an inline VM, a process that waited 5 ms of a 60 s timeout and now waits
+  // forever, and no vm.stop(). Node must exit at once, not when the old 60 s timer would fire.
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  const modules = new URL('./fixtures/modules.js', import.meta.url).href;
+  const script = `
+    const { atom, P, VM } = await import(${JSON.stringify(index)});
+    await import(${JSON.stringify(modules)});
+    const vm = await VM.start({ inline: true, modules: [${JSON.stringify(modules)}], logger: false });
+    await vm.spawn('scenario', 'timedThenForever', [vm.self]);
+    const got = await vm.receive(P.tuple(atom('waiting_forever'), P.any), 3000);
+    console.log(got === undefined ? 'no report' : 'waiting');
+  `;
+  const start = performance.now();
+  const { stdout } = await execFileP(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, env: { ...process.env, BEAMJS_NATIVE: '0' } });
+  const took = performance.now() - start;
+  t.equal(stdout.trim(), 'waiting', 'the process reported that it waits forever');
+  t.ok(took < 20_000, `Node exited after ${Math.round(took)} ms (the old timer was due at 60 s)`);
 });
 
 t.test('a receive on a fresh ref skips the 100,000 messages queued before it was made', async (t) => {
