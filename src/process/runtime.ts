@@ -34,7 +34,7 @@ import type { DirtyRequest } from './dirty_call.js';
 import type { ProcessFunction } from './module_registry.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
 import { DEFAULT_PROCESS_LIMIT, ProcessTable } from './process_table.js';
-import { pidKey, refKey, sendMessage, SignalQueue, terminate, type RefKey } from './signals.js';
+import { pidKey, refKey, sendMessage, SignalQueue, terminate, type RefKey, type Signal } from './signals.js';
 
 /** Log levels of the logger hook. */
 export type LogLevel = 'error' | 'warning' | 'info';
@@ -124,6 +124,13 @@ export class Runtime {
   stopped = false;
   /** Where dirty calls go (the VM sets it; see dirty_call.ts). */
   dirty: ((request: DirtyRequest) => void) | undefined;
+  /**
+   * Where signals for processes of other nodes go (src/dist): set on every thread of a VM
+   * started with distribution (a scheduler thread hands them to the main thread, which owns
+   * the sockets). Undefined: this node is not distributed, and a pid of another node is a
+   * badarg where the process API checks it (signals.ts answers noconnection otherwise).
+   */
+  remote: ((signal: Signal) => void) | undefined = undefined;
 
   constructor(options: RuntimeOptions = {}) {
     if (options === null || typeof options !== 'object') {
