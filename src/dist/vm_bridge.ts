@@ -248,6 +248,9 @@ export class VmBridge implements LocalSide {
         let target: Pid | undefined;
         let object: Term;
         if (c.to instanceof Atom) {
+          // rex and global_name_server are served here on the main thread and live as long as
+          // the node: a monitor of them needs no record (the connection's loss is the 'DOWN').
+          if ((c.to === A_REX || c.to === A_GLOBAL) && this.#runtime.names.whereis(c.to) === undefined) return;
           target = this.#runtime.names.whereis(c.to);
           object = tuple(c.to, here);
         } else {
