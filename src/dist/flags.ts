@@ -9,7 +9,8 @@
  *   message in pass-through form (a 112 byte, the control term, the message term, each a
  *   plain ETF with 131), which is what connection.ts reads and writes;
  * - no FRAGMENTS: OTP then sends each message as one frame;
- * - no NAME_ME: a beamjs node always has a name.
+ * - no NAME_ME: a beamjs node always has a name;
+ * - no ALIAS: beamjs processes make no aliases (ALIAS_SEND is still decoded, and dropped).
  * Everything else OTP 25 and 26 use is offered, including the mandatory set of OTP 25
  * (MANDATORY_25), the digest bit, and what OTP 26 makes mandatory (V4_NC, UNLINK_ID).
  * A peer must offer MANDATORY_25 (or the digest bit, its shorthand since OTP 25).
@@ -78,8 +79,7 @@ export const OUR_FLAGS =
   DFlag.SEND_SENDER |
   DFlag.BIG_SEQTRACE_LABELS |
   DFlag.EXIT_PAYLOAD |
-  DFlag.SPAWN |
-  DFlag.ALIAS;
+  DFlag.SPAWN;
 
 /** The flags of a peer with the digest bit expanded to the set it stands for. */
 export function effectiveFlags(peer: bigint): bigint {
