@@ -1,6 +1,6 @@
 /**
- * rpc and net_adm for beamjs processes: `yield* rpc.call(Node, M, F, A, Timeout)`,
- * `rpc.cast`, `yield* erpcCall(...)`, `yield* ping(Node)`, each as OTP's function answers.
+ * rpc, net_adm and remote spawn for beamjs processes: `yield* rpc.call(Node, M, F, A, Timeout)`,
+ * `rpc.cast`, `yield* erpcCall(...)`, `yield* ping(Node)`, `yield* spawnOn(Node, M, F, A, opts)`.
  *
  * rpc.call goes through the remote node's `rex` server (gen_server:call({rex, Node},
  * {call, M, F, A, user})), which every OTP node and every beamjs node runs: the result is the
@@ -19,9 +19,11 @@
  *
  * Threads: inside a process, on any scheduler thread of a distributed VM.
  */
-import { demonitor, monitor, node, self, send, receive, type ProcessGenerator } from '../process/index.js';
+import { demonitor, makeRef, monitor, node, self, send, receive, type ProcessGenerator } from '../process/index.js';
+import { currentProcess } from '../process/process.js';
+import { refKey } from '../process/signals.js';
 import { ErlangException } from '../process/exception.js';
-import { Atom, Ref, Tuple, atom, tuple, type Term } from '../term/index.js';
+import { Atom, Pid, Ref, Tuple, atom, tuple, type Term } from '../term/index.js';
 
 const A_REX = atom('rex');
 const A_NET_KERNEL = atom('net_kernel');
@@ -40,6 +42,10 @@ const A_DOWN = atom('DOWN');
 const A_ERPC = atom('erpc');
 const A_NOCONNECTION = atom('noconnection');
 const A_EXCEPTION = atom('exception');
+const A_LINK = atom('link');
+const A_MONITOR = atom('monitor');
+const A_SPAWN_REPLY = atom('spawn_reply');
+const A_OK = atom('ok');
 
 /** Matches {Ref, Reply} (down: false) or {'DOWN', Ref, _, _, Reason} (down: true). */
 function replyOrDown(ref: Ref): (message: Term) => { down: boolean; value: Term } | undefined {
@@ -97,4 +103,44 @@ export function* ping(target: Atom): ProcessGenerator<Atom> {
   const got = yield* receive(replyOrDown(ref), 7000);
   demonitor(ref, { flush: true });
   return got !== undefined && !got.down && got.value === A_YES ? atom('pong') : atom('pang');
+}
+
+/** Pid id of the stand-in target that turns a message into a SPAWN_REQUEST (no real pid has it). */
+export const SPAWN_REQUEST_TARGET_ID = 0xfffffffd;
+
+export interface SpawnOnOptions {
+  readonly link?: boolean;
+  readonly monitor?: boolean;
+}
+
+/**
+ * spawn(Node, M, F, Args) / spawn_opt(Node, M, F, Args, [link | monitor]) on another node, by
+ * SPAWN_REQUEST: returns the new pid (with `monitor`, {Pid, Ref}: the 'DOWN' comes with that
+ * Ref). When the node cannot be reached the result is, as in OTP, a pid that is already dead
+ * for the caller: a link gives {'EXIT', Pid, noconnection}, a monitor a 'DOWN' noconnection.
+ * Here the error is raised instead when no reply comes within 7 s: error:{spawn_failed, Node}.
+ */
+export function* spawnOn(target: Atom, module: Atom, fun: Atom, args: readonly Term[], options: SpawnOnOptions = {}): ProcessGenerator<Pid | Tuple> {
+  const proc = currentProcess('spawnOn');
+  const reqId = makeRef();
+  const opts: Term[] = [];
+  if (options.link === true) opts.push(A_LINK);
+  if (options.monitor === true) {
+    opts.push(A_MONITOR);
+    // Recorded before the request: a 'DOWN' for it may follow the reply at once.
+    (proc.monitors ??= new Map()).set(refKey(reqId), { ref: reqId, target: undefined, object: undefined });
+  }
+  send(new Pid(target, SPAWN_REQUEST_TARGET_ID, 0, 0), tuple(reqId, self(), module, fun, args as Term[], opts));
+  const got = yield* receive((m: Term) => (m instanceof Tuple && m.size === 4 && m.at(0) === A_SPAWN_REPLY && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(reqId) ? m : undefined), 7000);
+  if (got === undefined || got.at(2) !== A_OK) {
+    proc.monitors?.delete(refKey(reqId));
+    throw new ErlangException('error', tuple(atom('spawn_failed'), got === undefined ? target : got.at(3)));
+  }
+  const pid = got.at(3) as Pid;
+  if (options.monitor === true) {
+    const entry = proc.monitors?.get(refKey(reqId));
+    if (entry !== undefined) proc.monitors!.set(refKey(reqId), { ref: reqId, target: pid, object: pid });
+    return tuple(pid, reqId);
+  }
+  return pid;
 }

@@ -17,6 +17,7 @@
  * | MESSAGE to a pid                  | SEND_SENDER (SEND without a sender)       |
  * | MESSAGE to {Name, Node}           | REG_SEND (remoteNameTarget, object: Name) |
  * | MESSAGE to the spawn-reply target | SPAWN_REPLY (dist_modules.ts spawned/6)   |
+ * | MESSAGE to the spawn-request target | SPAWN_REQUEST (rpc.ts spawnOn)          |
  * | LINK / UNLINK                     | LINK / UNLINK_ID (id from a counter)      |
  * | EXIT (exit/2)                     | PAYLOAD_EXIT2                             |
  * | EXIT_LINKED (a linked one died)   | PAYLOAD_EXIT                              |
@@ -36,6 +37,8 @@
  * - SPAWN_REQUEST: spawns beamjs_dist:spawned(ReqId, From, Flags, M, F, Args), which sends
  *   the SPAWN_REPLY itself (dist_modules.ts); the options `link` and `monitor` are honoured,
  *   others are ignored.
+ * - SPAWN_REPLY (to a spawnOn of ours): {spawn_reply, ReqId, ok, Pid} | {spawn_reply, ReqId,
+ *   error, Reason} to the caller, with the link/monitor of its options recorded here.
  * Messages to an unregistered name are dropped, as erl drops them.
  *
  * Threads: main thread only. Bad input: control messages were validated by control.ts;
@@ -49,6 +52,7 @@ import { SpawnReplyFlag } from './control.js';
 import { SPAWN_REPLY_TARGET_ID } from './dist_modules.js';
 import type { DistNode, LocalSide } from './dist_node.js';
 import { GlobalNames } from './global.js';
+import { SPAWN_REQUEST_TARGET_ID } from './rpc.js';
 
 const A_NOCONNECTION = atom('noconnection');
 const A_NOPROC = atom('noproc');
@@ -67,6 +71,9 @@ const A_BEAMJS_DIST = atom('beamjs_dist');
 const A_SPAWNED = atom('spawned');
 const A_REX_CALL = atom('rex_call');
 const A_REX_CAST = atom('rex_cast');
+const A_SPAWN_REPLY = atom('spawn_reply');
+const A_OK = atom('ok');
+const A_ERROR = atom('error');
 
 export type SpawnFn = (module: Atom, fun: Atom, args: readonly Term[]) => Promise<Pid>;
 
@@ -148,6 +155,20 @@ export class VmBridge implements LocalSide {
           const requester = message.at(1) as Pid;
           if ((flags & SpawnReplyFlag.LINK) !== 0) this.#peer(peer).links.set(pidId(spawned) + pidId(requester), { local: spawned, remote: requester });
           if ((flags & SpawnReplyFlag.MONITOR) !== 0) this.#peer(peer).inMonitors.set(refId(message.at(0) as Ref), { watcher: requester, target: spawned, ref: message.at(0) as Ref });
+        } else if (signal.to.id === SPAWN_REQUEST_TARGET_ID && message instanceof Tuple && message.size === 6) {
+          // rpc.ts spawnOn: {ReqId, From, M, F, Args, Opts}
+          const args = message.at(4) as Term[];
+          node.send(peer, {
+            kind: 'spawn_request',
+            reqId: message.at(0) as Ref,
+            from: message.at(1) as Pid,
+            groupLeader: message.at(1) as Pid,
+            module: message.at(2) as Atom,
+            function: message.at(3) as Atom,
+            arity: args.length,
+            options: message.at(5) as Term[],
+            args,
+          });
         } else {
           node.send(peer, { kind: 'send', from, to: signal.to, message });
         }
@@ -282,7 +303,21 @@ export class VmBridge implements LocalSide {
       case 'spawn_request':
         this.#spawnRequest(peer, c);
         return;
-      case 'spawn_reply':
+      case 'spawn_reply': {
+        // The answer to rpc.ts spawnOn: {spawn_reply, ReqId, ok, Pid} | {spawn_reply, ReqId, error, Reason}.
+        if (c.to.node !== here) return;
+        const ok = c.result instanceof Pid;
+        if (ok) {
+          const pid = c.result as Pid;
+          if ((c.flags & SpawnReplyFlag.LINK) !== 0) {
+            this.#peer(peer).links.set(pidId(c.to) + pidId(pid), { local: c.to, remote: pid });
+            this.#post(new Signal(SignalKind.LINK, pid, c.to, undefined, undefined, undefined)); // records the caller's side only
+          }
+          if ((c.flags & SpawnReplyFlag.MONITOR) !== 0) this.#peer(peer).outMonitors.set(refId(c.reqId), { watcher: c.to, ref: c.reqId, object: pid, remote: pid });
+        }
+        this.#deliver(undefined, c.to, tuple(A_SPAWN_REPLY, c.reqId, ok ? A_OK : A_ERROR, c.result));
+        return;
+      }
       case 'group_leader':
       case 'node_link':
         return;

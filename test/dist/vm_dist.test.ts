@@ -180,9 +180,21 @@ t.test('spawn on a beamjs node from erl (spawn_request): the pid, link and monit
       D = receive {'DOWN', Ref, process, Pid, R} -> R after 5000 -> none end,
       L = spawn_link(J, dtest, boom, [1]),
       E = receive {'EXIT', L, R2} -> R2 after 5000 -> none end,
-      io:format("SPAWN ~p ~p ~p~n", [node(Pid), D, E]), halt().`,
+      io:format("SPAWN ~p ~p ~p~n", [node(Pid), D, E]), receive stop -> ok after 20000 -> ok end, halt().`,
   });
   const m = await erl.waitFor(/SPAWN (\S+) (\S+) (.*)\n/, 15000);
+  const node = vm.nodes()[0]!;
+  // And the other way: a beamjs process spawns on the erl node (spawn_request from beamjs).
+  await vm.spawn('dtest', 'spawner', [node, atom('timer'), atom('sleep'), [50], false, true, vm.self]);
+  const s1 = (await vm.receive(P.tuple(atom('spawned'), P.capture('r')), 8000))!.r as Term;
+  t.match(format(s1), /^\{<\d+\.\d+\.\d+>,#Ref<[\d.]+>\}$/, 'spawn_opt(Node, M, F, A, [monitor]) gives {Pid, Ref}');
+  const d1 = (await vm.receive(P.tuple(atom('got'), P.capture('m')), 8000))!.m as Term;
+  t.match(format(d1), /^\{'DOWN',#Ref<[\d.]+>,process,<\d+\.\d+\.\d+>,normal\}$/, "the remote process's 'DOWN' normal");
+  await vm.spawn('dtest', 'spawner', [node, atom('erlang'), atom('exit'), [atom('bye')], true, false, vm.self]);
+  const p2 = (await vm.receive(P.tuple(atom('spawned'), P.capture('r')), 8000))!.r as Pid;
+  t.ok(p2 instanceof Pid && p2.node === node, 'a pid on the erl node');
+  const e2 = (await vm.receive(P.tuple(atom('got'), P.capture('m')), 8000))!.m as Term;
+  t.equal(format(e2), `{'EXIT',${format(p2)},bye}`, 'spawn_link on the erl node: the exit reason arrives through the link');
   t.equal(m[1], js.includes('@') ? (js.match(/^[a-z0-9_]+@[a-z0-9_]+$/) ? js : `'${js}'`) : js);
   t.equal(m[2], 'done');
   t.match(m[3], /^\{\{boom,1\},\[/, 'the linked process crashed with {{boom,1}, Stack}');
