@@ -63,6 +63,8 @@ t.test('erl -> beamjs: ping pong, rpc:call of the kvs server, erpc:call results,
       true = rpc:cast(J, dtest, echo, [casted, self()]),
       {jsecho, J} ! {self(), hello},
       H = receive {echo, _, Msg} -> Msg after 5000 -> none end,
+      G = global:register_name(erlglob, self()), GW = (global:whereis_name(erlglob) =:= self()),
+      io:format("GLOBAL ~p ~p ~p~n", [G, GW, nodes()]),
       io:format("RESULT ~p~n", [{P, S, L, M, A, B, U, E1, E2, E3, X, T, H}]),
       receive stop -> ok after 20000 -> ok end, halt().`,
   });
@@ -77,6 +79,8 @@ t.test('erl -> beamjs: ping pong, rpc:call of the kvs server, erpc:call results,
   t.match(text, /,tossed,/, 'rpc:call of a throwing export returns the thrown value (catch semantics)');
   t.match(text, /hello\}$/, '{Name, Node} ! Msg reached the registered beamjs process, which replied');
   t.equal(vm.nodes().length, 1, 'the erl node is in nodes()');
+  t.match((await erl.waitFor(/GLOBAL (.*)\n/))[1], new RegExp(`^yes true \\['?${js}'?\\]$`), "erl's global keeps working (register/whereis) with the beamjs node connected");
+  t.notMatch(erl.output().replace(/RESULT.*?hello\}\n/s, ''), /error|warning|\*\*/i, 'erl logged nothing (apart from the RESULT line)');
   t.match(vm.nodes()[0]!.name, /^erlrpc/);
   const reg = await vm.whereis(atom('casted'));
   t.ok(reg instanceof Pid, 'rpc:cast ran dtest:echo (it registered casted)');
