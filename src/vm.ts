@@ -59,7 +59,7 @@ import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.j
 import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
 import { coarseClockBuffer, type TimerId } from './sched/index.js';
-import { Atom, atom, localNode, Pid, Ref, setLocalNode, Tuple, tuple, type Term } from './term/index.js';
+import { Atom, atom, localNode, NO_NODE_NAME, Pid, Ref, setLocalNode, Tuple, tuple, type Term } from './term/index.js';
 import { DirtyPool } from './dirty/dirty_pool.js';
 import { A_DIRTY_REPLY, type DirtyRequest } from './process/dirty_call.js';
 import { caught } from './process/exception.js';
@@ -692,6 +692,8 @@ export class VM {
       await Promise.all(multi.workers.map((worker) => worker.terminate()));
     }
     this.#runtime.stop();
+    // The node name was set for this thread by VM.start; a later VM here starts unnamed again.
+    if (this.#dist !== undefined && localNode() === this.#dist.node.name) setLocalNode(Atom.for(NO_NODE_NAME));
     await this.#dirty.close();
     const waiters = this.#waiters.splice(0);
     for (const waiter of waiters) {
