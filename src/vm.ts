@@ -46,6 +46,7 @@ import {
   checkExportSpawn,
   registerIn,
   resolveDest,
+  send as sendBif,
   spawnIn,
   unlink as unlinkBif,
   type SpawnOptions,
@@ -59,13 +60,17 @@ import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.j
 import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
 import { coarseClockBuffer, type TimerId } from './sched/index.js';
-import { Atom, atom, localNode, Pid, Ref, tuple, type Term, type Tuple } from './term/index.js';
+import { Atom, atom, localNode, NO_NODE_NAME, Pid, Ref, setLocalNode, Tuple, tuple, type Term } from './term/index.js';
 import { DirtyPool } from './dirty/dirty_pool.js';
 import { A_DIRTY_REPLY, type DirtyRequest } from './process/dirty_call.js';
 import { caught } from './process/exception.js';
 import { ControlOp, type Control } from './vm/control.js';
 import { createShared, type WorkerInit } from './vm/shared_setup.js';
 import { ThreadHost } from './vm/thread_host.js';
+import { DistNode, type DistOptions } from './dist/dist_node.js';
+import { VmBridge } from './dist/vm_bridge.js';
+import type { GlobalNames } from './dist/global.js';
+import './dist/dist_modules.js'; // erpc and beamjs_dist, for processes the inline VM runs
 
 /** Schedulers one VM may start (the mesh, directory and load words are sized for it). */
 export const MAX_SCHEDULERS = 256;
@@ -111,6 +116,11 @@ export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch
   readonly workerExecArgv?: readonly string[];
   /** Threads of the dirty pool (src/dirty; started at the first dirty call). Default: os.availableParallelism(). */
   readonly dirtyThreads?: number;
+  /**
+   * Makes this VM an Erlang node (src/dist): `{ name: 'js', cookie: 'secret' }` is `erl -sname
+   * js -setcookie secret`. The name is fixed for the VM's life (pids carry it). See DistOptions.
+   */
+  readonly distribution?: DistOptions;
 }
 
 interface Waiter {
@@ -154,6 +164,7 @@ export class VM {
   readonly #dirty: DirtyPool;
   readonly #lastUtilization: Array<EventLoopUtilization | undefined> = [];
   #stopped = false;
+  #dist: { readonly node: DistNode; readonly bridge: VmBridge } | undefined;
 
   private constructor(runtime: Runtime, multi: Multi | undefined, dirty: DirtyPool) {
     this.#runtime = runtime;
@@ -178,6 +189,21 @@ export class VM {
       throw new InvalidArgumentError(`VM.start: options.inline runs one scheduler in the calling thread, so options.schedulers must be 1; received ${schedulers}`);
     }
     const modules = moduleSpecifiers(options.modules);
+    if (options.distribution === undefined) return VM.#startWith(options, inline, schedulers, modules, undefined);
+    // The node's name must be known before any runtime exists (every pid carries it).
+    const dist = await DistNode.start(options.distribution);
+    try {
+      setLocalNode(dist.name);
+      const vm = await VM.#startWith(options, inline, schedulers, modules, dist);
+      vm.#attachDistribution(dist);
+      return vm;
+    } catch (error) {
+      await dist.stop();
+      throw error;
+    }
+  }
+
+  static async #startWith(options: VMOptions, inline: boolean, schedulers: number, modules: string[], dist: DistNode | undefined): Promise<VM> {
     const dirty = new DirtyPool({
       modules,
       ...(options.dirtyThreads === undefined ? {} : { threads: options.dirtyThreads }),
@@ -187,10 +213,42 @@ export class VM {
       for (const module of modules) await import(module);
       return new VM(new Runtime(options), undefined, dirty);
     }
-    return VM.#startThreads(options, schedulers, modules, dirty);
+    return VM.#startThreads(options, schedulers, modules, dirty, dist !== undefined);
   }
 
-  static async #startThreads(options: VMOptions, schedulers: number, modules: string[], dirty: DirtyPool): Promise<VM> {
+  #attachDistribution(node: DistNode): void {
+    const bridge = new VmBridge(node, this.#runtime, (module, fun, args) => this.spawn(module, fun, args), () => this.#flushSoon());
+    this.#runtime.remote = bridge.outgoing;
+    node.attach(bridge);
+    this.#dist = { node, bridge };
+  }
+
+  /** The distribution of this node (src/dist DistNode), or undefined when the VM was started without it. */
+  get distribution(): DistNode | undefined {
+    return this.#dist?.node;
+  }
+
+  /** This node's `global` names (src/dist/global.ts); undefined without distribution. */
+  get global(): GlobalNames | undefined {
+    return this.#dist?.bridge.global;
+  }
+
+  /** net_adm:ping(Node): 'pong' when a connection to `node` is up or can be set up, else 'pang'. */
+  async ping(node: Atom | string): Promise<'pong' | 'pang'> {
+    this.#check('ping');
+    const dist = this.#dist;
+    const target = typeof node === 'string' ? atom(node) : node;
+    if (!(target instanceof Atom)) throw new InvalidArgumentError(`vm.ping: node must be an atom or a string 'name@host'; received ${describeValue(node)}`);
+    if (dist === undefined) return target === this.#runtime.node ? 'pong' : 'pang';
+    return dist.node.ping(target);
+  }
+
+  /** erlang:nodes/0,1. Empty without distribution. */
+  nodes(which: 'visible' | 'hidden' | 'connected' = 'visible'): Atom[] {
+    return this.#dist?.node.nodes(which) ?? [];
+  }
+
+  static async #startThreads(options: VMOptions, schedulers: number, modules: string[], dirty: DirtyPool, distributed: boolean): Promise<VM> {
     const logger = options.logger;
     const shared = createShared({ schedulers, processLimit: options.processLimit });
     const workers: Worker[] = [];
@@ -204,6 +262,7 @@ export class VM {
         index,
         modules,
         node: localNode().name,
+        distributed,
         clock: coarseClockBuffer(),
         log: logger !== false,
         ...(options.processLimit === undefined ? {} : { processLimit: options.processLimit }),
@@ -413,8 +472,12 @@ export class VM {
   /** Sends a message from the external mailbox (same rules as send: badarg for an unregistered name). */
   send(dest: Pid | Atom | Tuple, message: Term): void {
     this.#check('send');
-    const pid = resolveDest(this.#runtime, dest, 'vm.send', 'badarg');
-    if (pid !== undefined) sendMessage(this.#runtime, this.#external.pid, pid, message);
+    if (dest instanceof Tuple && dest.size === 2 && dest.at(1) !== this.#runtime.node && this.#runtime.remote !== undefined) {
+      runAs(this.#external, () => sendBif(dest, message)); // {Name, OtherNode}: a REG_SEND
+    } else {
+      const pid = resolveDest(this.#runtime, dest, 'vm.send', 'badarg');
+      if (pid !== undefined) sendMessage(this.#runtime, this.#external.pid, pid, message);
+    }
     this.#flushSoon();
   }
 
@@ -624,6 +687,8 @@ export class VM {
     if (this.#stopped) return;
     this.#stopped = true;
     unregisterEmbedding(this.#external);
+    // Peers see nodedown first (net_kernel stops before the processes, as in init:stop/0).
+    await this.#dist?.node.stop();
     const multi = this.#multi;
     if (multi !== undefined) {
       const stopped: Array<Promise<unknown>> = [];
@@ -640,6 +705,8 @@ export class VM {
       await Promise.all(multi.workers.map((worker) => worker.terminate()));
     }
     this.#runtime.stop();
+    // The node name was set for this thread by VM.start; a later VM here starts unnamed again.
+    if (this.#dist !== undefined && localNode() === this.#dist.node.name) setLocalNode(Atom.for(NO_NODE_NAME));
     await this.#dirty.close();
     const waiters = this.#waiters.splice(0);
     for (const waiter of waiters) {

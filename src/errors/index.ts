@@ -34,6 +34,8 @@ export const ErrorCode = {
   VM_STOPPED: 'BEAMJS_ERR_VM_STOPPED',
   /** A shared-memory structure (a ring, a table) holds bytes its invariants rule out: a bug or a stray write. */
   SHM_CORRUPT: 'BEAMJS_ERR_SHM_CORRUPT',
+  /** A peer of the Erlang distribution (epmd, another node) sent bytes the protocol rules out. */
+  DIST_PROTOCOL: 'BEAMJS_ERR_DIST_PROTOCOL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

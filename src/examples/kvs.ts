@@ -61,6 +61,9 @@ export const KVS_MODULE = defineModule('kvs', {
       }
     }
   },
+  /** kvs:store/2 and kvs:lookup/1 as exports, as in kvs.erl (rpc:call(Node, kvs, store, [K, V]) from another node). */
+  store,
+  lookup,
   /** A client process for tests: stores the pairs, looks up the keys, reports {kvs_results, Results}. */
   *client(report: Pid, pairs: ReadonlyArray<readonly [Term, Term]>, keys: readonly Term[]) {
     for (const [k, v] of pairs) yield* store(k, v);

@@ -27,7 +27,7 @@ import { receive, taggedReply, type ProcessStep } from './receive.js';
 import { RefTable } from './ref_table.js';
 import { processInfoOf, type ProcessInfoItem } from './process_info.js';
 import type { Runtime, SpawnOptions, SpawnPlacement } from './runtime.js';
-import { pidKey, post, refKey, sendMessage, Signal, SignalKind } from './signals.js';
+import { pidKey, post, refKey, remoteNameTarget, sendMessage, Signal, SignalKind } from './signals.js';
 
 export type { SpawnOptions } from './runtime.js';
 
@@ -63,7 +63,9 @@ export function makeRef(): Ref {
 }
 
 function checkLocalNode(runtime: Runtime, nodeName: Term, where: string, what: string): void {
-  if (nodeName !== runtime.node) {
+  // A distributed node (runtime.remote set, src/dist) reaches every node; signals to other
+  // nodes are routed there (signals.ts).
+  if (nodeName !== runtime.node && !(runtime.remote !== undefined && nodeName instanceof Atom)) {
     throw new InvalidArgumentError(
       `${where}: ${what} is on node ${describeTerm(nodeName)}, but only the local node (${runtime.node.name}) is reachable: distribution is not implemented yet`,
     );
@@ -92,6 +94,7 @@ export function resolveDest(runtime: Runtime, dest: unknown, where: string, unre
   }
   if (dest instanceof Tuple && dest.size === 2 && dest.at(0) instanceof Atom && dest.at(1) instanceof Atom) {
     checkLocalNode(runtime, dest.at(1), where, `{${(dest.at(0) as Atom).name}, ${(dest.at(1) as Atom).name}}`);
+    if (dest.at(1) !== runtime.node) return undefined; // send() handles {Name, OtherNode} itself
     return runtime.names.whereis(dest.at(0) as Atom);
   }
   throw new InvalidArgumentError(`${where}: dest must be a pid, a registered name (an Atom) or {Name, Node}; received ${describeValue(dest)}`);
@@ -109,6 +112,12 @@ export function send<T extends Term>(dest: Dest, message: T): T {
   if (dest instanceof Pid && dest.node === runtime.node) {
     pid = dest;
     proc.budget -= 1;
+  } else if (dest instanceof Tuple && dest.size === 2 && dest.at(1) !== runtime.node && dest.at(0) instanceof Atom && dest.at(1) instanceof Atom) {
+    // {Name, Node} ! Msg for another node: a REG_SEND (signals.ts remoteNameTarget).
+    checkLocalNode(runtime, dest.at(1), 'send', `{${(dest.at(0) as Atom).name}, ${(dest.at(1) as Atom).name}}`);
+    proc.budget -= 2;
+    post(runtime, new Signal(SignalKind.MESSAGE, proc.pid, remoteNameTarget(dest.at(1) as Atom), message, undefined, dest.at(0) as Atom));
+    return message;
   } else {
     pid = resolveDest(runtime, dest, 'send', 'badarg');
     proc.budget -= 2;
@@ -270,6 +279,7 @@ function monitorTarget(runtime: Runtime, target: unknown): { pid: Pid | undefine
   if (target instanceof Atom) return { pid: runtime.names.whereis(target), object: tuple(target, runtime.node) };
   if (target instanceof Tuple && target.size === 2 && target.at(0) instanceof Atom && target.at(1) instanceof Atom) {
     checkLocalNode(runtime, target.at(1), 'monitor', `{${(target.at(0) as Atom).name}, ${(target.at(1) as Atom).name}}`);
+    if (target.at(1) !== runtime.node) return { pid: remoteNameTarget(target.at(1) as Atom), object: target };
     return { pid: runtime.names.whereis(target.at(0) as Atom), object: target };
   }
   throw new InvalidArgumentError(`monitor: target must be a pid, a registered name or {Name, Node}; received ${describeValue(target)}`);

@@ -36,7 +36,7 @@ import type { ProcessFunction } from './module_registry.js';
 import { RefTable } from './ref_table.js';
 import { Process, ProcessStatus, WaitKind, type ExternalHooks } from './process.js';
 import { DEFAULT_PROCESS_LIMIT, ProcessTable } from './process_table.js';
-import { pidKey, refKey, sendMessage, SignalQueue, terminate, type RefKey } from './signals.js';
+import { pidKey, refKey, sendMessage, SignalQueue, terminate, type RefKey, type Signal } from './signals.js';
 
 /** Log levels of the logger hook. */
 export type LogLevel = 'error' | 'warning' | 'info';
@@ -132,6 +132,13 @@ export class Runtime {
   ets: EtsSpace | undefined = undefined;
   /** The VM's shared ETS buffers, or undefined (a one-thread VM: its space is created at first use). */
   readonly etsBuffers: EtsBuffers | undefined;
+  /**
+   * Where signals for processes of other nodes go (src/dist): set on every thread of a VM
+   * started with distribution (a scheduler thread hands them to the main thread, which owns
+   * the sockets). Undefined: this node is not distributed, and a pid of another node is a
+   * badarg where the process API checks it (signals.ts answers noconnection otherwise).
+   */
+  remote: ((signal: Signal) => void) | undefined = undefined;
 
   constructor(options: RuntimeOptions = {}) {
     if (options === null || typeof options !== 'object') {

@@ -44,7 +44,7 @@
  * them until handled. Bad input: a signal to a pid that is not alive is handled as the rules
  * say for a dead target (LINK/MONITOR answer noproc, everything else is dropped silently).
  */
-import { localNode, tuple, type Atom, type Pid, type Ref, type Term } from '../term/index.js';
+import { atom as atomOf, localNode, Pid as PidClass, tuple, type Atom, type Pid, type Ref, type Term } from '../term/index.js';
 import { A_DOWN, A_EXIT, A_KILL, A_KILLED, A_NOPROC, A_NORMAL, A_PROCESS } from './atoms.js';
 import type { Caught } from './exception.js';
 import { ProcessStatus, WaitKind, type Process } from './process.js';
@@ -86,6 +86,18 @@ export class Signal {
   ) {}
 }
 
+/** Pid id of the stand-in target of a signal addressed by name to another node (no real pid has it). */
+export const NAME_TARGET_ID = 0xffffffff;
+
+/**
+ * The stand-in target of a signal for `{Name, Node}` on another node: a pid of `node` that
+ * names no process; the signal's `object` carries the name (MESSAGE) or `{Name, Node}`
+ * (MONITOR, DEMONITOR). The distribution turns it into REG_SEND / MONITOR_P by name.
+ */
+export function remoteNameTarget(node: Atom): Pid {
+  return new PidClass(node, NAME_TARGET_ID, 0, 0);
+}
+
 /** A map key for a pid (links). */
 export function pidKey(pid: Pid): string {
   return `${pid.node.index}.${pid.id}.${pid.serial}.${pid.creation}`;
@@ -117,6 +129,10 @@ export class SignalQueue {
 /** Sends a message (the fast path of `send`): handled at once unless a drain is running. */
 export function sendMessage(runtime: Runtime, from: Pid | undefined, to: Pid, message: Term): void {
   const queue = runtime.signals;
+  if (to.node !== runtime.node) {
+    post(runtime, new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
+    return;
+  }
   if (!queue.draining) {
     const target = runtime.table.lookup(to);
     if (target !== undefined && !target.guest) deliverMessage(target, message);
@@ -180,7 +196,32 @@ export function receiveForwarded(runtime: Runtime, signal: Signal): void {
   post(runtime, signal);
 }
 
+/** The reason of exit signals and 'DOWN's for links and monitors across a lost (or absent) connection. */
+const A_NOCONNECTION = atomOf('noconnection');
+
+/**
+ * A signal for a process of another node: handed to the distribution (runtime.remote), which
+ * sends it over the connection (or, on a scheduler thread, to the main thread that owns the
+ * sockets, through the mesh in send order). Without distribution, a link or monitor is answered
+ * with noconnection, as OTP answers one whose connection cannot be set up; the rest is dropped.
+ */
+function routeRemote(runtime: Runtime, signal: Signal): void {
+  if (runtime.remote !== undefined) {
+    runtime.remote(signal);
+    return;
+  }
+  if (signal.kind === SignalKind.LINK && signal.from !== undefined) {
+    runtime.signals.items.push(new Signal(SignalKind.EXIT_LINKED, signal.to, signal.from, A_NOCONNECTION, undefined, undefined));
+  } else if (signal.kind === SignalKind.MONITOR && signal.from !== undefined) {
+    runtime.signals.items.push(new Signal(SignalKind.DOWN, signal.to, signal.from, A_NOCONNECTION, signal.ref, signal.object));
+  }
+}
+
 function handle(runtime: Runtime, signal: Signal): void {
+  if (signal.to.node !== runtime.node) {
+    routeRemote(runtime, signal);
+    return;
+  }
   const target = runtime.table.lookup(signal.to);
   if (runtime.cluster !== undefined && (target === undefined || (target.guest && !signal.viaHome)) && forwardIfElsewhere(runtime, signal)) return;
   switch (signal.kind) {

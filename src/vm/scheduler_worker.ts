@@ -15,6 +15,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import '../otp/index.js'; // defines the gen_server module in every scheduler
 import '../ets/index.js'; // installs ETS's owner-exit hook in every scheduler
+import '../dist/dist_modules.js'; // erpc and beamjs_dist (spawn requests, rpc) in every scheduler
 import { attachCoarseClock } from '../sched/index.js';
 import { atom, setLocalNode } from '../term/index.js';
 import type { LogLevel } from '../process/runtime.js';
@@ -54,6 +55,13 @@ async function main(): Promise<void> {
     // Dirty calls go to the pool of the main thread (one pool for every scheduler, as in BEAM).
     dirty: (request) => host?.sendControl(init.schedulers, { op: ControlOp.DIRTY, ...request }),
   });
+  // The main thread owns the distribution's sockets: signals for other nodes go there, in
+  // order, through the ring to its endpoint (src/dist/vm_bridge.ts).
+  if (init.distributed === true) {
+    const main = init.schedulers;
+    const cluster = host.cluster;
+    host.runtime.remote = (signal) => cluster.forward(signal, main);
+  }
   host.start();
   // A pending Atomics.waitAsync does not keep a thread alive: this listener does, until the
   // main thread terminates the worker.

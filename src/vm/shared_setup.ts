@@ -27,6 +27,8 @@ export interface WorkerInit {
   readonly schedulers: number;
   readonly modules: readonly string[];
   readonly node: string;
+  /** The VM is an Erlang node: signals for other nodes go to the main thread (src/dist). */
+  readonly distributed?: boolean;
   readonly clock: SharedArrayBuffer;
   readonly log: boolean;
   readonly processLimit?: number;

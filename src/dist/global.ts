@@ -1,0 +1,90 @@
+/**
+ * `global` names, as far as beamjs goes: a cluster-wide name -> pid table shared by the
+ * beamjs nodes of a cluster, and what an OTP node's global_name_server is told.
+ *
+ * Between beamjs nodes: registerName(Name, Pid) succeeds when no node of the cluster known
+ * here holds Name; the registration is sent to every connected node's global_name_server as
+ * {'$beamjs_global', register, Name, Pid} (and the whole table owned by this node to a node
+ * that comes up); unregisterName sends {'$beamjs_global', unregister, Name}; names whose pid
+ * lives on a node that goes down are removed, as global removes them. When two nodes
+ * registered one name before hearing of each other, the pid of the node with the smaller
+ * name wins on both sides (a deterministic stand-in for global's resolve function; the loser
+ * is not killed).
+ *
+ * Towards OTP nodes: an OTP node's global_name_server opens each new connection with an
+ * init_connect cast and waits for the lock/exchange protocol of global.erl, which beamjs does
+ * not speak. It is left unanswered: the OTP node then keeps beamjs out of its global
+ * partition, so its global:register_name and global:whereis_name keep working among the OTP
+ * nodes and never wait for beamjs; global:sync() on the OTP node would wait for it, and its
+ * global names are not visible here (the difference from OTP, stated in the README). The
+ * {'$beamjs_global', ...} casts reach OTP nodes too and are ignored by their global.
+ *
+ * Threads: main thread (the bridge's). Bad input: messages of other shapes are ignored.
+ */
+import { Atom, Pid, Tuple, atom, tuple, type Term } from '../term/index.js';
+import type { DistNode } from './dist_node.js';
+
+const A_BEAMJS_GLOBAL = atom('$beamjs_global');
+const A_REGISTER = atom('register');
+const A_UNREGISTER = atom('unregister');
+const A_GLOBAL = atom('global_name_server');
+
+export class GlobalNames {
+  readonly #node: DistNode;
+  readonly #names = new Map<Atom, Pid>();
+
+  constructor(node: DistNode, _deliver: (from: Pid | undefined, to: Pid, message: Term) => void) {
+    this.#node = node;
+    node.onNodeEvent((e) => {
+      if (e.kind !== 'nodeup') return;
+      for (const [name, pid] of this.#names) if (pid.node === node.name) this.#tell(e.node, tuple(A_BEAMJS_GLOBAL, A_REGISTER, name, pid));
+    });
+  }
+
+  #tell(peer: Atom, message: Term): void {
+    this.#node.send(peer, { kind: 'reg_send', from: this.#node.netKernelPid, to: A_GLOBAL, message });
+  }
+
+  /** global:register_name/2: 'yes' or 'no' (the name is taken somewhere in the cluster known here). */
+  registerName(name: Atom, pid: Pid): 'yes' | 'no' {
+    if (this.#names.has(name)) return 'no';
+    this.#names.set(name, pid);
+    for (const peer of this.#node.nodes('connected')) this.#tell(peer, tuple(A_BEAMJS_GLOBAL, A_REGISTER, name, pid));
+    return 'yes';
+  }
+
+  /** global:unregister_name/1. */
+  unregisterName(name: Atom): void {
+    if (!this.#names.delete(name)) return;
+    for (const peer of this.#node.nodes('connected')) this.#tell(peer, tuple(A_BEAMJS_GLOBAL, A_UNREGISTER, name));
+  }
+
+  /** global:whereis_name/1: the pid, or undefined. */
+  whereisName(name: Atom): Pid | undefined {
+    return this.#names.get(name);
+  }
+
+  /** global:registered_names/0. */
+  registeredNames(): Atom[] {
+    return [...this.#names.keys()];
+  }
+
+  /** A message for global_name_server from `peer`. */
+  incoming(peer: Atom, _from: Pid, message: Term): void {
+    if (!(message instanceof Tuple) || message.at(0) !== A_BEAMJS_GLOBAL) return; // OTP's global protocol: left unanswered
+    if (message.size === 4 && message.at(1) === A_REGISTER && message.at(2) instanceof Atom && message.at(3) instanceof Pid) {
+      const name = message.at(2) as Atom;
+      const pid = message.at(3) as Pid;
+      const held = this.#names.get(name);
+      if (held === undefined || (!held.equals(pid) && pid.node.name < held.node.name)) this.#names.set(name, pid);
+    } else if (message.size === 3 && message.at(1) === A_UNREGISTER && message.at(2) instanceof Atom) {
+      const name = message.at(2) as Atom;
+      if (this.#names.get(name)?.node === peer) this.#names.delete(name);
+    }
+  }
+
+  /** Names of processes on `peer` go when the connection goes. */
+  nodeDown(peer: Atom): void {
+    for (const [name, pid] of [...this.#names]) if (pid.node === peer) this.#names.delete(name);
+  }
+}
