@@ -23,3 +23,5 @@ export {
   rebuildError,
 } from './errors/index.js';
 export * from './otp/index.js';
+export { ets } from './ets/index.js';
+export type { Tab } from './ets/index.js';
