@@ -68,6 +68,7 @@ import {
   type ProcessStep,
 } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
+import { receivePortable, type PortableResume } from '../process/portable_wait.js';
 import { Atom, atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 
 /** Where a call came from: {Pid, Tag}; pass it to `reply`. */
@@ -119,6 +120,7 @@ const A = {
   handle_continue: atom('handle_continue'),
   terminate: atom('terminate'),
   init_it: atom('init_it'),
+  loop_resume: atom('loop_resume'),
 };
 
 function isIterator(value: unknown): value is Iterator<unknown, Term, unknown> {
@@ -440,7 +442,9 @@ function* handleOne(loop: Loop): ProcessGenerator<Next> {
     loop.continuation = undefined;
     return afterNoReply(loop, yield* runCallback(loop.module, A.handle_continue, [c, loop.state]));
   }
-  const got = yield* receive(TAKE_ANY, loop.timeout);
+  // Between callbacks the server is portable: work stealing may restart it on another thread as
+  // gen_server:loop_resume({Parent, Module, Name, State, Timeout}) (src/process/portable_wait.ts).
+  const got = yield* receivePortable(() => loopResume(loop), TAKE_ANY, loop.timeout);
   const msg: Term = got === undefined ? A.timeout : taken;
   taken = undefined;
   if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.gen_call) {
@@ -495,7 +499,18 @@ function* serve(loop: Loop): ProcessGenerator<never> {
   }
 }
 
+/** Where a server taken between callbacks resumes (see handleOne). */
+function loopResume(loop: Loop): PortableResume {
+  const timeout = loop.timeout === 'infinity' ? A.infinity : loop.timeout;
+  return { module: A.gen_server, fun: A.loop_resume, args: [tuple(loop.parent, loop.module, loop.name, loop.state, timeout)] };
+}
+
 defineModule('gen_server', {
+  /** The server loop, resumed on another scheduler thread (work stealing: see handleOne). */
+  *loop_resume(loopState: Tuple) {
+    const [parent, module, name, state, timeout] = loopState.elements as [Pid, Atom, Atom | undefined, Term, number | Atom];
+    yield* serve({ parent, module, name, state, timeout: timeout === A.infinity ? 'infinity' : (timeout as number), continuation: undefined });
+  },
   /** The server process: registers, runs init/1, acknowledges, then serves (see the header). */
   *init_it(parent: Pid, module: Atom, args: Term, name: Atom | undefined) {
     const me = self();

@@ -57,6 +57,7 @@ import type { RefTable } from './ref_table.js';
 import type { ProcessFunction } from './module_registry.js';
 import type { Runtime } from './runtime.js';
 import type { RefKey } from './signals.js';
+import type { ResumeSpec } from './portable_wait.js';
 
 /** Reductions per slice (BEAM's CONTEXT_REDS). */
 export const REDUCTION_BUDGET = 4000;
@@ -206,6 +207,13 @@ export class Process implements Schedulable {
    * path and their order (src/vm/thread_host.ts).
    */
   guest = false;
+  /**
+   * Set while the process is at a portable wait (portable_wait.ts): where it restarts if a
+   * thief takes it. Cleared at the start of every slice, so it is never stale.
+   */
+  resume: ResumeSpec | undefined = undefined;
+  /** In its runtime's `portableWaiters` list (portable_wait.ts; compacted by the steal). */
+  portableListed = false;
 
   constructor(
     readonly runtime: Runtime,
@@ -236,6 +244,7 @@ export class Process implements Schedulable {
     }
     this.status = ProcessStatus.RUNNING;
     this.wait = WaitKind.NONE;
+    this.resume = undefined; // its next callback starts now: no longer portable (portable_wait.ts)
     this.budget = REDUCTION_BUDGET - 1;
     const previous = current;
     current = this;
