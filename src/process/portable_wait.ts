@@ -42,7 +42,7 @@
  *   receive's bad timeout does). Outside a process: NOT_IN_PROCESS.
  */
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
-import { Atom, atom, type Term } from '../term/index.js';
+import { Atom, atom, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
 import { currentProcess, ProcessStatus, WaitKind, type Effect, type Process } from './process.js';
 import { receive, type ProcessStep, type ReceivePattern, type Timeout, timeoutMs } from './receive.js';
 import type { MessageMatcher } from './mailbox.js';
@@ -151,7 +151,10 @@ class PortableReceiving<C> implements Iterator<Effect, C, unknown> {
  */
 export function receivePortable(resume: ResumeSpec): ProcessStep<Term>;
 export function receivePortable<C>(resume: ResumeSpec, pattern: MessageMatcher<C> | ((message: Term) => C | undefined)): ProcessStep<C>;
-export function receivePortable<C>(resume: ResumeSpec, pattern: MessageMatcher<C> | ((message: Term) => C | undefined) | undefined, timeout: Timeout): ProcessStep<C | undefined>;
+export function receivePortable<const Pt extends PatternLike>(resume: ResumeSpec, pattern: Pt): ProcessStep<Simplify<CapturesOf<Pt>>>;
+export function receivePortable<C>(resume: ResumeSpec, pattern: MessageMatcher<C> | ((message: Term) => C | undefined), timeout: Timeout): ProcessStep<C | undefined>;
+export function receivePortable<const Pt extends PatternLike>(resume: ResumeSpec, pattern: Pt, timeout: Timeout): ProcessStep<Simplify<CapturesOf<Pt>> | undefined>;
+export function receivePortable(resume: ResumeSpec, pattern: undefined, timeout: Timeout): ProcessStep<Term | undefined>;
 export function receivePortable(resume: ResumeSpec, pattern?: ReceivePattern<unknown>, timeout?: Timeout): ProcessStep<unknown> {
   const proc = currentProcess('receivePortable');
   if (typeof resume !== 'function') checkResume(resume);

@@ -56,3 +56,46 @@ t.test('a gen_server with term state is stolen between callbacks and keeps servi
   t.ok(moved >= ROUNDS / 2, `the term server moved between callbacks in most rounds (${moved} of ${ROUNDS})`);
   t.equal(vm.processCount, 1, 'only the external mailbox is left');
 });
+
+t.test('a plain process at a portable wait moves with its state, dictionary and trap_exit, and keeps every message', async (t) => {
+  const vm = await VM.start({ schedulers: 2, modules: [new URL('./fixtures/portable.js', import.meta.url)], workerExecArgv: [], logger: false });
+  t.teardown(() => vm.stop());
+  let moved = 0;
+  for (let round = 0; round < 4; round++) {
+    await vm.spawn('pw_scenario', 'loop_run', [vm.self, BUSY, 150]);
+    const got = (await vm.receive(P.tuple(atom('loop'), P.capture('pid'), P.capture('home')), 10_000))!;
+    const loop = got.pid as Pid;
+    let expected = 0;
+    const where = new Set<number>();
+    for (let k = 1; k <= 60; k++) {
+      vm.send(loop, tuple(atom('add'), k));
+      expected += k;
+      if (k % 10 === 0) {
+        vm.send(loop, tuple(atom('get'), vm.self));
+        const r = (await vm.receive(P.tuple(atom('got'), P.capture('n'), P.capture('at'), P.capture('dict'), P.capture('trap'), P.any), 5000))!;
+        t.equal(r.n, expected, `round ${round}: the state counts every message so far (${k})`);
+        t.same(r.dict, tuple(atom('kept'), 0), `round ${round}: the dictionary moved with it`);
+        t.same(r.trap, tuple(atom('trap_exit'), true), `round ${round}: trap_exit moved with it`);
+        where.add(r.at as number);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await vm.receive(P.tuple(atom('loop_done')), 5000);
+    // An exit signal still reaches it (through its home) and is trapped.
+    await vm.exit(loop, atom('bye'));
+    const trapped = await vm.receive(P.tuple(atom('trapped'), P.capture('n')), 5000);
+    t.equal(trapped?.n, expected, `round ${round}: a trapped exit arrives after the messages sent before it`);
+    if (where.size > 1 || !where.has(got.home as number)) moved++;
+    await vm.exit(loop, atom('kill'));
+  }
+  t.comment(`the loop moved in ${moved} of 4 rounds`);
+  t.ok(moved > 0, `the loop moved in ${moved} of 4 rounds`);
+});
+
+t.test('receivePortable is a receive: patterns, timeouts, and bad resumes are badarg', async (t) => {
+  const vm = await VM.start({ schedulers: 2, modules: [new URL('./fixtures/portable.js', import.meta.url)], workerExecArgv: [], logger: false });
+  t.teardown(() => vm.stop());
+  await vm.spawn('pw_scenario', 'basics', [vm.self]);
+  const r = await vm.receive(P.tuple(atom('basics'), P.capture('r')), 5000);
+  t.same(r?.r, [atom('second'), atom('first'), atom('timeout'), atom('badarg'), atom('badarg'), atom('badarg'), 0], 'selective, in order, timeout, three bad resumes, thunk never called without a thief');
+});
