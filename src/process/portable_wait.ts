@@ -43,8 +43,8 @@
  */
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import { Atom, atom, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
-import { currentProcess, ProcessStatus, WaitKind, type Effect, type Process } from './process.js';
-import { receive, type ProcessStep, type ReceivePattern, type Timeout, timeoutMs } from './receive.js';
+import { currentProcess, ProcessStatus, WaitKind, type Process } from './process.js';
+import { portableReceive, receive, type ProcessStep, type ReceivePattern, type Timeout, timeoutMs } from './receive.js';
 import type { MessageMatcher } from './mailbox.js';
 
 /** Where a process restarts when it moves from a portable wait: spawn(module, fun, args). */
@@ -106,44 +106,6 @@ export function isAtPortableWait(proc: Process): boolean {
 }
 
 /**
- * The iterator of a portable wait: the receive's own, and at each suspension (WAIT, or the
- * PREEMPT of a spent budget) it marks the process portable and lists it with its runtime's
- * portable waiters (once: the list is compacted by the thread that steals, lazily).
- */
-class PortableReceiving<C> implements Iterator<Effect, C, unknown> {
-  constructor(
-    readonly proc: Process,
-    readonly inner: Iterator<Effect, C, unknown>,
-    readonly resume: ResumeSpec,
-  ) {}
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  next(value?: unknown): IteratorResult<Effect, C> {
-    const step = this.inner.next(value);
-    if (step.done !== true) {
-      const proc = this.proc;
-      proc.resume = this.resume;
-      if (!proc.portableListed && proc.runtime.cluster !== undefined) {
-        proc.portableListed = true;
-        proc.runtime.portableWaiters.push(proc);
-      }
-    }
-    return step;
-  }
-
-  throw(error: unknown): IteratorResult<Effect, C> {
-    return this.inner.throw!(error);
-  }
-
-  return(value?: C): IteratorResult<Effect, C> {
-    return this.inner.return!(value);
-  }
-}
-
-/**
  * receivePortable(resume[, pattern[, timeout]]): receive, as `receive(pattern, timeout)` (any
  * message when no pattern), at which the process may move to another scheduler thread and
  * continue as spawn(resume.module, resume.fun, resume.args) with the same pid (see the header).
@@ -158,9 +120,9 @@ export function receivePortable(resume: ResumeSpec, pattern: undefined, timeout:
 export function receivePortable(resume: ResumeSpec, pattern?: ReceivePattern<unknown>, timeout?: Timeout): ProcessStep<unknown> {
   const proc = currentProcess('receivePortable');
   if (typeof resume !== 'function') checkResume(resume);
-  const ms = timeoutMs(timeout, 'receivePortable');
-  const any = receive as unknown as (pattern: unknown, timeout?: Timeout) => ProcessStep<unknown>;
-  const step = any(pattern, timeout);
-  if (ms >= 0) return step;
-  return new PortableReceiving(proc, step[Symbol.iterator](), resume);
+  // A finite timeout, a closure (pinned) or a one-thread VM (no thief): an ordinary receive.
+  if (timeoutMs(timeout, 'receivePortable') >= 0 || proc.pinned || proc.runtime.cluster === undefined) {
+    return (receive as unknown as (pattern: unknown, timeout?: Timeout) => ProcessStep<unknown>)(pattern, timeout);
+  }
+  return portableReceive(proc, pattern, resume);
 }
