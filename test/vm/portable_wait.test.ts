@@ -16,7 +16,7 @@ t.test('a gen_server with term state is stolen between callbacks and keeps servi
   t.teardown(() => vm.stop());
   let moved = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    await vm.spawn('pw_scenario', 'run', [vm.self, round, SENDERS, PER_SENDER, BUSY, MAIN_CASTS]);
+    await vm.spawn('pw_scenario', 'run', [vm.self, round, SENDERS, PER_SENDER, BUSY, MAIN_CASTS, 200]);
     const got = await vm.receive(P.tuple(atom('servers'), P.capture('servers'), P.capture('names')), 10_000);
     t.ok(got !== undefined, `round ${round}: the servers started`);
     if (got === undefined) return;
