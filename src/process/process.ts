@@ -34,7 +34,8 @@
  * Closures vs exports: a process spawned from an exported function (module registry) is
  * portable (`pinned === false`): it can be started on or moved to any scheduler thread. A
  * process spawned from a closure is pinned to the scheduler that created it: a closure cannot
- * cross threads.
+ * cross threads. A started process is moved only from a portable wait (portable_wait.ts: it
+ * restarts elsewhere as its declared resume MFA); a running generator itself never moves.
  *
  * Invariants: `current` is set only while a slice runs (scheduler thread, synchronous), so JS's
  *   single thread makes the ambient context sound; `waitToken` changes on every await, so a
