@@ -203,11 +203,12 @@ export function portableReceive(proc: Process, pattern: unknown, resume: ResumeS
 
 /**
  * Marks a process suspended at a portable wait (see portable_wait.ts): where it restarts, and
- * once in its runtime's list of portable waiters (many-thread VMs only: no thief otherwise).
+ * once in its runtime's list of portable waiters (many-thread VMs only: no thief otherwise; not
+ * a guest: a process moves once, from its home thread).
  */
 function markPortable(proc: Process, resume: ResumeSpec): void {
   proc.resume = resume;
-  if (!proc.portableListed && proc.runtime.cluster !== undefined) {
+  if (!proc.portableListed && !proc.guest && proc.runtime.cluster !== undefined) {
     proc.portableListed = true;
     proc.runtime.portableWaiters.push(proc);
   }
