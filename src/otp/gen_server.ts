@@ -95,6 +95,7 @@ import { Atom, atom, format, isPlainObject, Pid, Ref, Tuple, tuple, type Term } 
 import { Logger } from './logger.js';
 import { defineInitialCall, ProcLib } from './proc_lib.js';
 import { debugEvent, handleSystemMessage, newDebug, type SysDebug, type SystemAdapter } from './sys.js';
+import { receivePortable, type PortableResume } from '../process/portable_wait.js';
 
 /** Where a call came from: {Pid, Tag}; pass it to `reply`. */
 export type From = Tuple<readonly [Pid, Ref]>;
@@ -162,6 +163,7 @@ const A = {
   data: atom('data'),
   label: atom('label'),
   module: atom('module'),
+  loop_resume: atom('loop_resume'),
 };
 
 function isIterator(value: unknown): value is Iterator<unknown, Term, unknown> {
@@ -674,7 +676,10 @@ function* handleOne(loop: Loop): ProcessGenerator<Next> {
     if (loop.debug.active) debugEvent(loop.debug, loop.reportName, tuple(A.continue, c), printEvent);
     return afterNoReply(loop, yield* runCallback(loop.module, A.handle_continue, [c, loop.state]));
   }
-  const got = yield* receive(TAKE_ANY, loop.timeout);
+  // Between callbacks the server is portable: work stealing may restart it on another thread as
+  // gen_server:loop_resume({Parent, Module, Name, State, Timeout}) (src/process/portable_wait.ts).
+  // Not while sys debugging is on: the debug options are not carried.
+  const got = loop.debug.active ? yield* receive(TAKE_ANY, loop.timeout) : yield* receivePortable(() => loopResume(loop), TAKE_ANY, loop.timeout);
   const msg: Term = got === undefined ? A.timeout : taken;
   taken = undefined;
   if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.system) {
@@ -739,6 +744,12 @@ function* serve(loop: Loop): ProcessGenerator<never> {
   }
 }
 
+/** Where a server taken between callbacks resumes (see handleOne). */
+function loopResume(loop: Loop): PortableResume {
+  const timeout = loop.timeout === 'infinity' ? A.infinity : loop.timeout;
+  return { module: A.gen_server, fun: A.loop_resume, args: [tuple(loop.parent, loop.module, loop.name, loop.state, timeout)] };
+}
+
 /** Registers the name (init_it's first step): true, or the {already_started, Pid} error sent. */
 function registerName(name: ServerName, me: Pid): Term | undefined {
   if (name === undefined) return undefined;
@@ -766,6 +777,23 @@ function unregisterName(name: ServerName): void {
 defineInitialCall(atom('gen_server'), atom('init_it'), (args) => tuple(args[2], atom('init'), 1));
 
 defineModule('gen_server', {
+  /** The server loop, resumed on another scheduler thread (work stealing: see handleOne). */
+  *loop_resume(loopState: Tuple) {
+    const [parent, module, name, state, timeout] = loopState.elements as [Pid, Atom, ServerName, Term, number | Atom];
+    const loop: Loop = {
+      parent,
+      module,
+      name,
+      reportName: reportName(name, self()),
+      state,
+      timeout: timeout === A.infinity ? 'infinity' : (timeout as number),
+      continuation: undefined,
+      lastMessage: undefined,
+      lastFrom: undefined,
+      debug: newDebug(),
+    };
+    yield* serve(loop);
+  },
   /**
    * The server process (run by proc_lib:init_p): registers, runs init/1, acknowledges to the
    * starter (proc_lib:init_ack), then serves (see the header). As OTP's init_it, a failed init

@@ -40,6 +40,8 @@ export {
 export type { Dest, SpawnOptions } from './bifs.js';
 export { receive, sleep, yield_, awaitPromise } from './receive.js';
 export type { Timeout, ReceivePattern, ReceiveSignatures, ProcessGenerator, ProcessStep } from './receive.js';
+export { receivePortable } from './portable_wait.js';
+export type { PortableResume, ResumeSpec } from './portable_wait.js';
 export { sendAfter, startTimer, cancelTimer, readTimer } from './timers.js';
 export { ErlangException, caught, error, throw_ } from './exception.js';
 export type { Caught, ExceptionClass } from './exception.js';

@@ -34,7 +34,8 @@
  * Closures vs exports: a process spawned from an exported function (module registry) is
  * portable (`pinned === false`): it can be started on or moved to any scheduler thread. A
  * process spawned from a closure is pinned to the scheduler that created it: a closure cannot
- * cross threads.
+ * cross threads. A started process is moved only from a portable wait (portable_wait.ts: it
+ * restarts elsewhere as its declared resume MFA); a running generator itself never moves.
  *
  * Invariants: `current` is set only while a slice runs (scheduler thread, synchronous), so JS's
  *   single thread makes the ambient context sound; `waitToken` changes on every await, so a
@@ -57,6 +58,7 @@ import type { RefTable } from './ref_table.js';
 import type { ProcessFunction } from './module_registry.js';
 import type { Runtime } from './runtime.js';
 import type { RefKey } from './signals.js';
+import type { ResumeSpec } from './portable_wait.js';
 
 /** Reductions per slice (BEAM's CONTEXT_REDS). */
 export const REDUCTION_BUDGET = 4000;
@@ -246,6 +248,13 @@ export class Process implements Schedulable {
    * path and their order (src/vm/thread_host.ts).
    */
   guest = false;
+  /**
+   * Set while the process is at a portable wait (portable_wait.ts): where it restarts if a
+   * thief takes it. Cleared at the start of every slice, so it is never stale.
+   */
+  resume: ResumeSpec | undefined = undefined;
+  /** In its runtime's `portableWaiters` list (portable_wait.ts; compacted by the steal). */
+  portableListed = false;
 
   constructor(
     readonly runtime: Runtime,
@@ -276,6 +285,7 @@ export class Process implements Schedulable {
     }
     this.status = ProcessStatus.RUNNING;
     this.wait = WaitKind.NONE;
+    this.resume = undefined; // its next callback starts now: no longer portable (portable_wait.ts)
     this.budget = REDUCTION_BUDGET - 1;
     const previous = current;
     current = this;

@@ -31,6 +31,7 @@ import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import type { TimerId, TimerTask } from '../sched/index.js';
 import { compilePattern, Ref, Tuple, type Atom, type CapturesOf, type PatternLike, type Simplify, type Term } from '../term/index.js';
 import type { MessageMatcher } from './mailbox.js';
+import type { ResumeSpec } from './portable_wait.js';
 import { AWAIT, currentProcess, PREEMPT, ProcessStatus, WAIT, WaitKind, type Effect, type Process, type WaitTimer } from './process.js';
 
 /** A receive timeout: milliseconds (a non-negative integer), or infinity. */
@@ -231,6 +232,28 @@ function receiveImpl(pattern?: unknown, timeout?: Timeout): Receiving<unknown> {
   return new Receiving(proc, matcher, timeoutMs(timeout, 'receive'));
 }
 
+/**
+ * A receive whose suspensions are portable (portable_wait.ts's receivePortable; it checks the
+ * resume and passes -1, an infinite wait, as `ms`).
+ */
+export function portableReceive(proc: Process, pattern: unknown, resume: ResumeSpec): ProcessStep<unknown> {
+  const matcher = pattern === undefined ? (ANY as MessageMatcher<unknown>) : toMatcher(pattern as ReceivePattern<unknown>);
+  return new Receiving(proc, matcher, -1, resume);
+}
+
+/**
+ * Marks a process suspended at a portable wait (see portable_wait.ts): where it restarts, and
+ * once in its runtime's list of portable waiters (many-thread VMs only: no thief otherwise; not
+ * a guest: a process moves once, from its home thread).
+ */
+function markPortable(proc: Process, resume: ResumeSpec): void {
+  proc.resume = resume;
+  if (!proc.portableListed && !proc.guest && proc.runtime.cluster !== undefined) {
+    proc.portableListed = true;
+    proc.runtime.portableWaiters.push(proc);
+  }
+}
+
 /** What a suspended receive hands to the scheduler through `yield*` (shared: never mutated). */
 const WAIT_STEP: IteratorYieldResult<Effect> = Object.freeze({ value: WAIT, done: false });
 const PREEMPT_STEP: IteratorYieldResult<Effect> = Object.freeze({ value: PREEMPT, done: false });
@@ -259,6 +282,8 @@ class Receiving<C> implements Iterator<Effect, C | undefined, unknown> {
     readonly matcher: MessageMatcher<C>,
     /** Timeout in ms; -1 for infinity. */
     readonly ms: number,
+    /** A portable wait's resume (portable_wait.ts): set on the process at each suspension. */
+    readonly resume: ResumeSpec | undefined = undefined,
   ) {}
 
   [Symbol.iterator](): this {
@@ -273,6 +298,7 @@ class Receiving<C> implements Iterator<Effect, C | undefined, unknown> {
       this.#phase = Phase.SCANNING;
       if (proc.budget <= 0) {
         mailbox.beginReceive(this.matcher.requiredRefs);
+        if (this.resume !== undefined) markPortable(proc, this.resume);
         return PREEMPT_STEP;
       }
       mailbox.beginReceive(this.matcher.requiredRefs);
@@ -301,6 +327,7 @@ class Receiving<C> implements Iterator<Effect, C | undefined, unknown> {
       this.#armed = true;
     }
     proc.wait = WaitKind.RECEIVE;
+    if (this.resume !== undefined) markPortable(proc, this.resume);
     return WAIT_STEP;
   }
 

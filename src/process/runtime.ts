@@ -121,6 +121,12 @@ export class Runtime {
   readonly node: Atom;
   readonly creation = 0;
   readonly erlangTimers = new Map<RefKey, ErlangTimer>();
+  /**
+   * Processes that suspended at a portable wait (portable_wait.ts), listed once each while
+   * `portableListed`; entries no longer at one are dropped when a thief looks (thread_host.ts).
+   * Kept only when the VM has several threads.
+   */
+  readonly portableWaiters: Process[] = [];
   readonly logger: Logger | undefined;
   readonly #logLongScheduleMs: number;
   /** erlang:system_monitor settings, or undefined. */

@@ -112,6 +112,20 @@ export class SchedulerMesh {
         this.#touched.delete(to);
     }
   }
+  /**
+   * True when every record this endpoint sent to every endpoint but `except` has been handled
+   * and released by its receiver (no backlog, ring empty). Can be late (false), never early.
+   * Work stealing moves a started process only then (src/vm/thread_host.ts): nothing it sent
+   * from here can be overtaken by what it sends from its new thread.
+   */
+  consumedExcept(except: number): boolean {
+    for (let to = 0; to < this.#senders.length; to++) {
+      const sender = this.#senders[to];
+      if (sender === undefined || to === except) continue;
+      if (sender.backlogLength > 0 || !sender.producer.consumed()) return false;
+    }
+    return true;
+  }
   backlogged(): boolean {
     return this.#touched.size > 0;
   }

@@ -292,6 +292,15 @@ export class RingProducer extends RingEndpoint {
     this.slot = new MutableSlot(this.bytes);
   }
 
+  /**
+   * True when the consumer has released every record committed so far (published or not).
+   * Atomics.load (seq-cst) of head, which the consumer stores after handling a record: can be
+   * late (false while the consumer is releasing), never early.
+   */
+  consumed(): boolean {
+    return (Atomics.load(this.words, HEAD_INDEX) >>> 0) === this.tail;
+  }
+
   /** Free bytes as far as this producer knows (can be late: the consumer may have released more). */
   private freeBytes(): number {
     return this.capacity - ((this.tail - this.cachedHead) >>> 0);

@@ -19,8 +19,10 @@
  *   | dirty       | Module, Fun (texts), Args, ReplyTo, Ref (a dirty call; the answer is a message) | scheduler -> main |
  *
  * Absent fields are the atom undefined (JS undefined). A process state is the tuple
- * {Pid, Module, Fun, Args, Priority, Links, MonitoredBy, Messages, Name}, MonitoredBy a list of
- * {Ref, Watcher, Object}.
+ * {Pid, Module, Fun, Args, Priority, Links, MonitoredBy, Messages, Name, GroupLeader,
+ * InitialCall, Monitors, Dictionary, TrapExit}, MonitoredBy a list of {Ref, Watcher, Object},
+ * Monitors a list of {Ref, Target, Object}, Dictionary a list of {Key, Value}; InitialCall is
+ * undefined for a process that has not started (see MigratedProcess).
  *
  * Threads: pure functions. Bad input: `parseControl` throws SHM_CORRUPT naming the field that
  * is wrong; the host logs it and drops the record.
@@ -57,6 +59,16 @@ export interface MigratedProcess {
   readonly name: Atom | undefined;
   /** erlang:group_leader/0 of the process (inherited at spawn). */
   readonly groupLeader: Pid | undefined;
+  /**
+   * Set for a started process taken at a portable wait (src/process/portable_wait.ts): its
+   * initial call {Module, Fun, Arity} (module/fun/args above are then where it resumes).
+   */
+  readonly initialCall: Tuple | undefined;
+  /** Monitors the process holds: {Ref, Target (a pid or undefined), Object}. */
+  readonly monitors: ReadonlyArray<{ readonly ref: Ref; readonly target: Pid | undefined; readonly object: Term }>;
+  /** Its process dictionary, as {Key, Value} pairs. */
+  readonly dictionary: readonly Tuple[];
+  readonly trapExit: boolean;
 }
 
 export type Control =
@@ -108,6 +120,10 @@ function stateTerm(p: MigratedProcess): Tuple {
     p.messages as Term[],
     p.name,
     p.groupLeader,
+    p.initialCall,
+    p.monitors.map((m) => tuple(m.ref, m.target, m.object)),
+    p.dictionary as Tuple[],
+    p.trapExit,
   );
 }
 
@@ -174,13 +190,18 @@ function priority(term: Term, field: string): Priority {
   return name as Priority;
 }
 
+function bool(term: Term, field: string): boolean {
+  if (typeof term !== 'boolean') throw corrupt(`${field} must be a boolean, got ${describeValue(term)}`);
+  return term;
+}
+
 function list(term: Term, field: string): Term[] {
   if (!Array.isArray(term)) throw corrupt(`${field} must be a list, got ${describeValue(term)}`);
   return term as Term[];
 }
 
 function parseState(term: Term): MigratedProcess {
-  if (!(term instanceof Tuple) || term.size !== 10) throw corrupt(`a process state must be a 10-tuple, got ${describeValue(term)}`);
+  if (!(term instanceof Tuple) || term.size !== 14) throw corrupt(`a process state must be a 14-tuple, got ${describeValue(term)}`);
   const e = term.elements;
   return {
     pid: pid(e[0], 'state.pid'),
@@ -196,6 +217,19 @@ function parseState(term: Term): MigratedProcess {
     messages: list(e[7], 'state.messages'),
     name: optional(e[8], 'state.name', atomField),
     groupLeader: optional(e[9], 'state.groupLeader', pid),
+    initialCall: optional(e[10], 'state.initialCall', (t, f) => {
+      if (!(t instanceof Tuple) || t.size !== 3 || !(t.at(0) instanceof Atom) || !(t.at(1) instanceof Atom) || !Number.isSafeInteger(t.at(2))) throw corrupt(`${f} must be {Module, Fun, Arity}, got ${describeValue(t)}`);
+      return t;
+    }),
+    monitors: list(e[11], 'state.monitors').map((m) => {
+      if (!(m instanceof Tuple) || m.size !== 3) throw corrupt(`state.monitors[] must be {Ref, Target, Object}, got ${describeValue(m)}`);
+      return { ref: ref(m.at(0), 'state.monitors[].ref'), target: optional(m.at(1), 'state.monitors[].target', pid), object: m.at(2) };
+    }),
+    dictionary: list(e[12], 'state.dictionary').map((kv) => {
+      if (!(kv instanceof Tuple) || kv.size !== 2) throw corrupt(`state.dictionary[] must be {Key, Value}, got ${describeValue(kv)}`);
+      return kv;
+    }),
+    trapExit: bool(e[13], 'state.trapExit'),
   };
 }
 

@@ -22,12 +22,30 @@
  *
  * Routing and migration (why signals to a moved process go through its home): a pid's home is
  * the thread that spawned it, recorded in the directory, and every signal for it is sent to its
- * home. A process stolen by another thread (only a process that has not started yet: its state
- * is its module, function and arguments, links, monitors, name and mailbox) leaves a forwarding
- * entry at home; home forwards its signals in the order it receives them, and the guest accepts
- * signals for it only from home (`Signal.viaHome`). So every sender has one path to it, and the
- * signals of each pair keep their order across the migration (DESIGN.md), at the cost of one
- * extra hop to a stolen process.
+ * home. A process stolen by another thread leaves a forwarding entry at home; home forwards its
+ * signals in the order it receives them, and the guest accepts signals for it only from home
+ * (`Signal.viaHome`). So every sender has one path to it, and the signals of each pair keep
+ * their order across the migration (DESIGN.md), at the cost of one extra hop to a stolen
+ * process. A process moves once (a guest is never stolen again), so that path has one hop.
+ *
+ * What a thief may take (the portable processes; everything else is pinned where it is):
+ *   - a runnable process that has not started: it moves as its module, function and arguments;
+ *   - a started process at a portable wait (src/process/portable_wait.ts; gen_server between
+ *     callbacks): waiting there, or runnable because a message arrived there and its next
+ *     callback has not started. It moves as its resume MFA and restarts there with the same pid.
+ *   Both move with their links, monitors (held and on them), name, mailbox, dictionary,
+ *   trap_exit, group leader and priority; the state must be terms (checked by encoding it when
+ *   taken; a process whose state does not encode stays). Closures never move.
+ * Started processes: what it sent before the move must not be overtaken by what it sends after
+ * it, from the thief, to a third thread (its old path is this thread's ring there, its new path
+ * the thief's). So a started process moves only when every record this thread sent to every
+ * thread but the thief has been handled there (`MeshPort.consumedExcept`); what it sent to the
+ * thief precedes the migrate record in the same ring, and what it sent to processes of this
+ * thread was delivered at once. Otherwise it stays this time (the thief asks again later).
+ * How much: half the victim's run queue length (STEAL_MAX at most), taken first from the run
+ * queue (newest first), then from the processes waiting at a portable wait. A thief is woken
+ * by a lasting backlog of runnable processes (BACKLOG_WAKE), and asks the thread with the
+ * longest run queue, as for unstarted processes.
  *
  * Threads: a ThreadHost and its Runtime belong to one thread. Shared memory is touched only
  * through the directory, name table, mesh and load words, whose files document their rules.
@@ -45,7 +63,10 @@ import { processInfoOf } from '../process/process_info.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Runtime, type RuntimeOptions } from '../process/runtime.js';
 import { spawnIn } from '../process/bifs.js';
-import { atom, localNode, Pid, tuple, type Atom, type Ref, type Term } from '../term/index.js';
+import { atom, localNode, Pid, tuple, type Atom, type Ref, type Term, type Tuple } from '../term/index.js';
+import { ProcessDictionary } from '../process/dictionary.js';
+import { isAtPortableWait, resolveResume } from '../process/portable_wait.js';
+import { cancelWaitTimer } from '../process/receive.js';
 
 /** The message that answers a process's process_info of a process of another thread (bifs.ts). */
 const A_INFO_REPLY = atom('$beamjs_info');
@@ -65,6 +86,8 @@ export interface MeshPort {
   wake(to: number): boolean;
   /** True while some outbound record waits in a backlog (its ring was full): flush again soon. */
   backlogged(): boolean;
+  /** True when every record sent to every endpoint but `except` was handled by its receiver (can be late, never early). */
+  consumedExcept(except: number): boolean;
 }
 
 /** The shared process directory (src/shm/process_directory.ts), as the host uses it. */
@@ -488,21 +511,55 @@ export class ThreadHost {
     this.#flushMesh();
   }
 
-  /** Answers a thief: hands over up to half its queue (STEAL_MAX at most) of processes that have not started yet. */
+  /**
+   * Answers a thief: hands over up to half its run queue's length (STEAL_MAX at most) of
+   * portable processes (see the header): first runnable ones from the run queue (unstarted, or
+   * woken at a portable wait), newest first; then, to fill the share, processes waiting at a
+   * portable wait (not in the run queue: a busy scheduler would serve them late). A started
+   * process goes only while `consumedExcept(thief)` holds (see the header, "Started processes").
+   */
   #giveWork(thief: number): void {
     const moved: MigratedProcess[] = [];
     const runtime = this.runtime;
     const share = Math.min(STEAL_MAX, Math.max(1, Math.floor(runtime.scheduler.runQueueLength / 2)));
-    const taken = runtime.scheduler.takeForSteal(share, (item) => item instanceof Process && isPortableUnstarted(item));
-    for (const item of taken) {
-      const proc = item as Process;
+    let quiet: boolean | undefined;
+    const startedMayGo = (): boolean => (quiet ??= this.#mesh.consumedExcept(thief));
+    const taken = runtime.scheduler.takeForSteal(share, (item) => item instanceof Process && (isPortableUnstarted(item) || (isAtPortableWait(item) && startedMayGo())));
+    const candidates = taken as Process[];
+    if (candidates.length < share && runtime.portableWaiters.length > 0) {
+      // Compact the list of portable waiters (entries no longer at a portable wait leave it).
+      const waiters = runtime.portableWaiters;
+      let keep = 0;
+      for (let i = 0; i < waiters.length; i++) {
+        const proc = waiters[i]!;
+        const still = proc.status !== ProcessStatus.EXITED && proc.resume !== undefined;
+        if (still && proc.status === ProcessStatus.WAITING && candidates.length < share && isAtPortableWait(proc) && startedMayGo()) {
+          proc.portableListed = false;
+          candidates.push(proc);
+        } else if (still) {
+          waiters[keep++] = proc;
+        } else {
+          proc.portableListed = false;
+        }
+      }
+      waiters.length = keep;
+    }
+    for (const proc of candidates) {
       const state = migratedState(proc);
       if (state === undefined) {
-        runtime.scheduler.enqueue(proc);
+        // Not portable after all (a non-term argument, state or message): it stays, untouched
+        // (a waiting process keeps waiting); a started one is not offered again until its next wait.
+        proc.resume = undefined;
+        if (proc.status === ProcessStatus.RUNNABLE) runtime.scheduler.enqueue(proc);
         continue;
       }
       runtime.table.detach(proc);
       proc.status = ProcessStatus.EXITED; // this copy is dead; the process lives on at the thief
+      proc.gen = undefined;
+      proc.resume = undefined;
+      proc.mailbox.clear();
+      cancelWaitTimer(proc);
+      proc.deadline = -1;
       this.cluster.moved.set(proc.pid.id, [proc.pid.serial, thief]);
       moved.push(state);
     }
@@ -520,11 +577,23 @@ export class ThreadHost {
     } catch {
       entry = undefined;
     }
-    const proc = new Process(runtime, state.pid, entry, state.args, state.module, state.fun, state.args.length, false);
+    // A process taken at a portable wait restarts as spawn(Module, Fun, Args) but keeps its
+    // initial call (process_info, stacks).
+    const initial = state.initialCall;
+    const proc =
+      initial === undefined
+        ? new Process(runtime, state.pid, entry, state.args, state.module, state.fun, state.args.length, false)
+        : new Process(runtime, state.pid, entry, state.args, initial.at(0) as Atom, initial.at(1) as Atom, initial.at(2) as number, false);
     proc.guest = true;
     proc.priority = state.priority;
+    proc.trapExit = state.trapExit;
     for (const linked of state.links) (proc.links ??= new Map()).set(pidKey(linked), linked);
     for (const m of state.monitoredBy) (proc.monitoredBy ??= new RefTable()).set(refKey(m.ref), { ref: m.ref, watcher: m.watcher, object: m.object });
+    for (const m of state.monitors) (proc.monitors ??= new RefTable()).set(refKey(m.ref), { ref: m.ref, target: m.target, object: m.object });
+    if (state.dictionary.length > 0) {
+      const dictionary = (proc.dictionary = new ProcessDictionary());
+      for (const kv of state.dictionary) dictionary.put(kv.at(0), kv.at(1));
+    }
     for (const message of state.messages) proc.mailbox.push(message);
     if (state.name !== undefined) proc.registeredName = state.name;
     proc.groupLeader = state.groupLeader;
@@ -539,26 +608,44 @@ function isPortableUnstarted(proc: Process): boolean {
   return !proc.pinned && proc.gen === undefined && proc.entry !== undefined && proc.external === undefined && !proc.guest && !proc.hasPendingExit && proc.status === ProcessStatus.RUNNABLE;
 }
 
-/** The state of an unstarted process as terms, or undefined when some of it is not a term. */
+/**
+ * The state of a process as terms (an unstarted one, or one at a portable wait: then it
+ * resumes as its resume MFA), or undefined when some of it is not a term.
+ */
 function migratedState(proc: Process): MigratedProcess | undefined {
+  let module = proc.module;
+  let fun = proc.fun;
+  let args = proc.args as Term[];
+  let initialCall: Tuple | undefined;
+  if (proc.gen !== undefined) {
+    const resume = resolveResume(proc);
+    if (resume === undefined) return undefined;
+    ({ module, fun } = resume);
+    args = resume.args as Term[];
+    initialCall = tuple(proc.module, proc.fun, proc.arity);
+  }
   const state: MigratedProcess = {
     pid: proc.pid,
-    module: proc.module,
-    fun: proc.fun,
-    args: proc.args as Term[],
+    module,
+    fun,
+    args,
     priority: proc.priority,
     links: [...(proc.links?.values() ?? [])],
     monitoredBy: [...(proc.monitoredBy?.values() ?? [])].map((m) => ({ ref: m.ref, watcher: m.watcher, object: m.object })),
     messages: proc.mailbox.toArray(),
     name: proc.registeredName,
     groupLeader: proc.groupLeader,
+    initialCall,
+    monitors: [...(proc.monitors?.values() ?? [])].map((m) => ({ ref: m.ref, target: m.target, object: m.object })),
+    dictionary: proc.dictionary?.entries() ?? [],
+    trapExit: proc.trapExit,
   };
   try {
-    // Arguments and messages must survive the codec (a closure or a class instance does not).
+    // Arguments, messages and dictionary must survive the codec (a closure or a class instance
+    // does not): checked here, once, when a thief takes the process.
     encodedSize(controlTerm({ op: ControlOp.MIGRATE, processes: [state] }), TRANSPORT);
   } catch {
     return undefined;
   }
   return state;
 }
-
