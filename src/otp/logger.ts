@@ -35,8 +35,8 @@
  * handler module is an InvalidArgumentError naming it; a handler that throws is removed (as
  * OTP does) and the removal is printed through the default path.
  */
-import { InvalidArgumentError, describeValue } from '../errors/index.js';
-import { defineModule, receive, register, self, send, spawn, whereis, writeLog, exit, isModuleDefined, caught, monitor, demonitor, type ProcessGenerator, type LogLevel } from '../process/index.js';
+import { BeamError, InvalidArgumentError, describeValue } from '../errors/index.js';
+import { defineModule, receive, register, self, send, spawn, whereis, writeLog, exit, isModuleDefined, caught, ErlangException, monitor, demonitor, type ProcessGenerator, type LogLevel } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Atom, atom, format, isPlainObject, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 
@@ -413,7 +413,24 @@ export const Logger = {
     const name = levelName(level, 'logger:log', false) as Level;
     if (!isPlainObject(meta)) throw new InvalidArgumentError(`logger:log: meta must be a map (plain object); received ${describeValue(meta)}`);
     const event: LogEvent = { level: atom(name), msg: toMsg(message, 'logger:log'), meta: { pid: self(), time: Date.now() * 1000, ...meta } };
-    send(loggerPid(), tuple(A.event, event as unknown as Term));
+    const logger = loggerPid();
+    try {
+      send(logger, tuple(A.event, event as unknown as Term));
+    } catch (thrown) {
+      // The event holds a value that is not a term (a server's state that is a class instance),
+      // and the logger process lives on another thread: send it printed here instead, as the
+      // same text the handler would have printed.
+      if (!(thrown instanceof ErlangException) && !BeamError.is(thrown)) throw thrown;
+      const meta = { pid: event.meta.pid, time: event.meta.time };
+      let text: string;
+      try {
+        text = formatEvent({ ...event, meta });
+      } catch (unprintable) {
+        text = `a ${name} event of ${format(self())} that holds a value which is not an Erlang term (${unprintable instanceof Error ? unprintable.message : String(unprintable)})`;
+      }
+      const printed: LogEvent = { level: event.level, msg: tuple(A.string, text), meta };
+      send(logger, tuple(A.event, printed as unknown as Term));
+    }
     return A.ok;
   },
   emergency: (m: LogMessage, meta?: Record<string, Term>): Atom => Logger.log('emergency', m, meta),

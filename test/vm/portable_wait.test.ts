@@ -54,7 +54,9 @@ t.test('a gen_server with term state is stolen between callbacks and keeps servi
   }
   t.comment(`the term server moved between callbacks in ${moved} of ${ROUNDS} rounds`);
   t.ok(moved >= ROUNDS / 2, `the term server moved between callbacks in most rounds (${moved} of ${ROUNDS})`);
-  t.equal(vm.processCount, 1, 'only the external mailbox is left');
+  // The servers' abnormal stops logged error reports, which started OTP's `logger` process.
+  const logger = (await vm.whereis(atom('logger'))) === undefined ? 0 : 1;
+  t.equal(vm.processCount - logger, 1, 'only the external mailbox (and the logger) is left');
 });
 
 t.test('a plain process at a portable wait moves with its state, dictionary and trap_exit, and keeps every message', async (t) => {
