@@ -467,6 +467,8 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
   }
   m.state = result.state;
   if (m.debug.active) {
+    // As OTP: inserted events are logged as received when inserted (retried postponed ones are not).
+    for (const ev of tr.nextEvents) debug(m, tuple(A.in, eventTerm(ev), m.state));
     // init's transition is the pseudo event {internal, init_state}, as OTP logs it.
     const ev = event !== undefined ? eventTerm(event) : tuple(A.internal, atom('init_state'));
     debug(m, tuple(event !== undefined && tr.postpone ? A.postponeEv : A.consume, ev, oldState, m.state));
@@ -522,7 +524,9 @@ function* nextEvent(m: Machine): ProcessGenerator<StatemEvent | Stop> {
   if (t0 !== undefined) {
     const i = findTimeout(m, t0);
     const [t] = m.timeouts.splice(i, 1);
-    return { type: t0, content: t!.content };
+    const ev = { type: t0, content: t!.content };
+    debug(m, tuple(A.in, eventTerm(ev), m.state));
+    return ev;
   }
   for (;;) {
     const { msg } = yield* receive((x: Term) => ({ msg: x }));
@@ -532,7 +536,9 @@ function* nextEvent(m: Machine): ProcessGenerator<StatemEvent | Stop> {
       if (r !== undefined) return { reason: r.stop, errorStack: undefined };
       continue;
     }
-    return mailboxEvent(m, msg);
+    const ev = mailboxEvent(m, msg);
+    if (m.debug.active && !isStop(ev)) debug(m, tuple(A.in, eventTerm(ev), m.state));
+    return ev;
   }
 }
 
@@ -568,7 +574,6 @@ export function* serve(m: Machine): ProcessGenerator<Stop> {
       const ev = yield* nextEvent(m);
       if (isStop(ev)) return ev;
       m.current = ev;
-      if (m.debug.active) debug(m, tuple(A.in, eventTerm(ev), m.state));
       // Any event cancels the event time-out.
       if (ev.type !== A.timeout) yield* cancelTimeout(m, A.timeout);
       const raw = yield* stateCallback(m, ev.type, ev.content);
@@ -592,7 +597,6 @@ function isNormalReason(reason: Term): boolean {
  */
 export function* terminate(m: Machine, stop0: Stop, report: (m: Machine, stop: Stop, cls: 'error' | 'exit') => ProcessGenerator<void>): ProcessGenerator<never> {
   let stop = stop0;
-  debug(m, tuple(A.terminateEv, stop.reason, m.state));
   if (lookupExport(m.module, A.terminate) !== undefined) {
     try {
       yield* runCallback(m.module, A.terminate, [stop.reason, m.state, m.data]);
@@ -601,7 +605,9 @@ export function* terminate(m: Machine, stop0: Stop, report: (m: Machine, stop: S
     }
   }
   const cls = stop.errorStack === undefined ? 'exit' : 'error';
+  // As OTP: a normal end is a {terminate, Reason, State} debug event; any other, the error report.
   if (cls === 'error' || !isNormalReason(stop.reason)) yield* report(m, stop, cls);
+  else debug(m, tuple(A.terminateEv, stop.reason, m.state));
   if (cls === 'error') throw new ErlangException('error', stop.reason, undefined, stop.errorStack);
   exit(stop.reason);
 }
