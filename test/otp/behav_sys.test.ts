@@ -2,9 +2,15 @@
 // gen_event.ts, gen_names.ts): get_state / replace_state / get_status (with format_status/1,2),
 // suspend + change_code, statistics, trace (*DBG* lines) and log, {via, M, N} and {global, N}
 // names, proc_lib's '$initial_call', and the error reports. The expected lines and terms are what
-// erl 25 prints for the twin scenario (test/otp/behav_sys.erl, run with
-// `erlc behav_sys.erl && erl -noshell -s behav_sys main -s init stop`); pids are masked.
+// erl 25 prints for the twin scenario (test/otp/behav_sys_erl/: the trace lines are compared live
+// in the last test; the reports and terms were taken from erl 25 runs of the same modules); pids
+// are masked. Without erl the differential test fails, unless BEAMJS_NO_ERL=1 leaves it out.
 // Inline, or on 2 scheduler threads (test/otp/multi/behav_sys.test.ts).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { atom, format, P, Pid, tuple, Tuple, VM, type LogLevel, type Term } from '../../src/index.js';
 import { schedulerOptions } from '../support/schedulers.js';
@@ -17,6 +23,7 @@ const vm = await VM.start({
 });
 t.teardown(() => vm.stop());
 
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const a = atom;
 const ok = a('ok');
 let tags = 0;
@@ -246,4 +253,27 @@ t.test('gen_event: {via, M, N} names; {global, N} is a clear error', async (t) =
   t.same(await op('ge_start', via('bev')), tuple(a('error'), tuple(a('already_started'), started.at(1))), 'already_started');
   const global = (await op('ge_start', tuple(a('global'), a('g')))) as Tuple;
   t.same([global.at(0), global.at(2)], [a('caught'), a('badarg')], '{global, N}: badarg in the caller');
+});
+
+/** The *DBG* lines erl 25 prints for the same scenarios (test/otp/behav_sys_erl/), wrapped lines joined. */
+function erlDbgLines(): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'beamjs-bsys-'));
+  try {
+    const src = (f: string): string => join(repoRoot, 'test', 'otp', 'behav_sys_erl', f);
+    const c = spawnSync('erlc', ['-o', dir, src('bs_sm.erl'), src('bs_eh.erl'), src('behav_sys.erl')], { encoding: 'utf8', timeout: 60_000 });
+    if (c.status !== 0) throw new Error(`erlc failed: ${String(c.error ?? '')} ${c.stderr} ${c.stdout}`);
+    const r = spawnSync('erl', ['-noshell', '-pa', dir, '-eval', 'behav_sys:main(), halt().'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`erl failed: ${String(r.error ?? '')} ${r.stderr} ${r.stdout}`);
+    return r.stdout.replace(/\n\s+/g, '').split('\n').filter((l) => l.startsWith('*DBG* '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+t.test('differential: the *DBG* lines of bs1, bs5 and be1 are the lines erl 25 prints', { skip: process.env.BEAMJS_NO_ERL === '1' ? 'BEAMJS_NO_ERL=1' : false }, async (t) => {
+  const norm = (l: string): string => mask(l).replace(/#Ref<[^>]+>/g, '#Ref');
+  const expected = erlDbgLines().map(norm);
+  t.equal(expected.length, 18, 'erl printed the scenario (10 + 4 + 4 lines)');
+  const ours = [...(await dbgLines('bs1', 10)), ...(await dbgLines('bs5', 4)), ...(await dbgLines('be1', 4))].map(norm);
+  t.same(ours, expected, 'line by line');
 });
