@@ -56,12 +56,31 @@
  * {gen_event, call, [Mgr, Handler, Request[, Timeout]]}} (timeout included); notify to a dead pid
  * is ok, to an unregistered name badarg (it is a send).
  *
- * Differences from OTP: `hibernate` is accepted and only keeps the state (a generator has no
- * heap to compact); stop/1,3 use {'$gen_stop', Reason} as gen_server.ts does (no sys messages
- * yet); {global, _} / {via, _, _} names come with distribution; code_change/format_status are
- * not called.
+ * Start goes through proc_lib (proc_lib.ts): the manager runs proc_lib:init_p, with
+ * '$ancestors' and '$initial_call' {gen_event, init_it, 6} as OTP records it. Names
+ * (gen_names.ts): Name or {local, Name}, {via, Module, Name} (notify sends through Module:send/2);
+ * {global, Name} throws InvalidArgumentError. A linked manager's parent is the starter; an
+ * unlinked one is its own parent (gen.erl).
  *
- * Threads: module code; the manager process is spawned from an export (gen_event:init_it) and is
+ * sys (sys.ts): get_state is [{Module, Id, State}] (Id false for a plain module), replace_state
+ * applies its Fun to each of them (it must return {Module, Id, NewState}); get_status gives
+ * OTP 25's [{header, "Status for event handler N"}, {data, [Status, Logged Events, Parent]},
+ * {items, {"Installed handlers", [{handler, Module, Id, State, Supervisor | false}]}}], each
+ * State through the handler's format_status; suspend/resume; change_code(Mgr, Module, OldVsn,
+ * Extra) calls Module:code_change(OldVsn, State, Extra) -> {ok, NewState} of that module's
+ * handlers (anything else is {error, {'EXIT', {{badmatch, V}, []}}} and no state changes);
+ * trace prints OTP's "*DBG* M got event E", "*DBG* M(H) got call Q", "*DBG* M got Msg".
+ * The handler crash report is a logger error (label {gen_event, terminate}: handler, name,
+ * last_message, state, reason) printed with erl 25's wording; its state goes through the
+ * handler's format_status/1 (#{state, message, reason, log}) or format_status(terminate,
+ * [PDict, State]).
+ *
+ * Differences from OTP: `hibernate` is accepted and only keeps the state (a generator has no
+ * heap to compact); stop/1,3 use {'$gen_stop', Reason} as gen_server.ts does; the reason's
+ * stack is beamjs's one-frame Erlang stack.
+ *
+ * Threads: module code; the manager process is spawned from an export (proc_lib:init_p running
+ * gen_event:init_it) and is
  * portable until it starts, like any such process. Bad input: a handler that is not an atom or
  * {Atom, Id} throws InvalidArgumentError from the API; a handler module that is not defined
  * fails init with {'EXIT', {undef, …}} (add returns it).

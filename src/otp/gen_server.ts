@@ -41,7 +41,8 @@
  * Names (options.name): an Atom or {local, Name}; {via, Module, Name} (Module exports
  * register_name/2 -> yes | no, unregister_name/1, whereis_name/1 -> Pid | undefined, send/2, as
  * OTP's via); {global, Name} throws an InvalidArgumentError: global registration needs
- * distribution. A server can be addressed by {via, M, Name} in call/cast/stop.
+ * distribution. A server can be addressed by {via, M, Name} in call/cast/stop. The name helpers
+ * are gen_names.ts, shared with gen_statem and gen_event.
  *
  * Starting goes through proc_lib (proc_lib.ts): the server runs proc_lib:init_p, so it has
  * '$ancestors' and '$initial_call' ({Module, init, 1}) and gets a crash report when it ends

@@ -38,21 +38,53 @@
  * {timeout, …}, {noproc, …}, {Reason, …} when the server dies. stop(Server, Reason, Timeout)
  * waits until the server terminated.
  *
- * Start: as gen_server (proc_lib's init_ack): the name is registered first ({error,
- * {already_started, Pid}} when taken); init/1 runs before start returns;
+ * Start: as gen_server, through proc_lib (proc_lib.ts): the machine runs proc_lib:init_p, so it
+ * has '$ancestors' and '$initial_call' ({Module, init, 1}), gets a crash report when it ends
+ * abnormally, and init/1's result reaches the starter by proc_lib:init_ack. The name is
+ * registered first ({error, {already_started, Pid}} when taken); init/1 runs before start returns;
  * then callback_mode/0 (a bad mode crashes the machine with {bad_return_from_callback_mode, M},
  * as OTP 25 does, after start returned {ok, Pid}), the init actions (postpone is ignored: there
  * is no event) and the enter call of the initial state (OldState = State), before any event. A
  * bad init return is {error, {bad_return_from_init, V}}; a crash in init is {error, Reason}
  * with the exit reason ({Reason, Stack} for class error).
  *
- * Differences from OTP: `hibernate` only waits (a generator has no heap to compact); time-out
- * option {abs, true} is refused as a bad action (beamjs has no erlang:monotonic_time yet);
- * {global, Name}/{via, …} names, `sys`, code_change and format_status are not there; a
- * state_functions state that is not an atom is {bad_return_from_state_function, State}.
+ * Names (gen_names.ts, shared with gen_server and gen_event): Name or {local, Name}, {via,
+ * Module, Name} (start and every API function); {global, Name} throws InvalidArgumentError
+ * (global registration needs distribution). A linked machine's parent is the starter; an
+ * unlinked or monitored one is its own parent (gen.erl).
  *
- * Threads: module code; the server is spawned from an export (gen_statem:init_it), so it is
- * portable like any such process. Bad arguments to the API throw InvalidArgumentError.
+ * sys (sys.ts), between events (from the mailbox, as OTP's loop_receive): get_state is {State,
+ * Data}; replace_state's Fun gets {State, Data} and must return {NewState, NewData} (else the
+ * client exits with callback_failed and the machine keeps its state); get_status gives OTP 25's
+ * [{header, "Status for state machine N"}, {data, [Status, Parent, Modules, Time-outs ({N,
+ * [{Type, Content}]}), Logged Events, Postponed]}, {data, [{"State", {State, Data}}]}];
+ * suspend/resume; change_code (suspended) calls code_change(OldVsn, State, Data, Extra) ->
+ * {ok, NewState, NewData} (another value R is {error, R}, a crash {error, {'EXIT', R}}) and
+ * reads callback_mode/0 again; statistics, log and trace record OTP 25's debug events and print
+ * its *DBG* lines: {in, {Type, Content}, State} ("receive …"; an inserted event when inserted, a
+ * retried postponed one not again), {out, Reply, From} ("send R to Pid"), {consume | postpone,
+ * Event, State, NextState}, {start_timer, {Type, Time, Content, Opts}, State}, {enter, Module,
+ * State} and {internal, init_state} at start (with the start option `debug: ['trace', 'log']`),
+ * {terminate, Reason, State} for a normal end. format_status/1 (OTP 25: #{state, data, reason,
+ * queue, postponed, timeouts, log} in and out) or format_status/2 (Opt, [PDict, State, Data])
+ * shapes the status and the report.
+ *
+ * The error report (logger error, label {gen_statem, terminate}, formatted as erl 25 prints it:
+ * "** State machine N terminating", Last event, When server state, Reason for termination =
+ * Class:Reason, Callback modules, Callback mode, Queued, Postponed, Stacktrace, Time-outs, Log,
+ * Client) is logged when the machine ends with a reason other than normal, shutdown or
+ * {shutdown, _}, or with an error; an error is then re-raised, so proc_lib's crash report says
+ * "exception error" and the exit reason is {Reason, Stack}.
+ *
+ * Differences from OTP: `hibernate` only waits (a generator has no heap to compact); time-out
+ * option {abs, true} is refused as a bad action (beamjs has no erlang:monotonic_time yet); a
+ * state_functions state that is not an atom is {bad_return_from_state_function, State}; the
+ * report's stack is beamjs's one-frame Erlang stack and a client's stack is []; a bad
+ * callback_mode/0 after change_code keeps the old mode (OTP crashes at the next event); the
+ * start options hibernate_after and debug's statistics/log_to_file are not supported.
+ *
+ * Threads: module code; the server is spawned from an export (proc_lib:init_p running
+ * gen_statem:init_it), so it is portable like any such process. Bad arguments to the API throw InvalidArgumentError.
  */
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import { caught, defineModule, demonitor, error, exit, get, isModuleDefined, isProcessAlive, monitor, node, receive, self, send, type ProcessGenerator } from '../process/index.js';

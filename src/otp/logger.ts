@@ -1,6 +1,7 @@
 /**
  * logger: OTP's logger, its levels, primary config, handlers, per-module levels, and the
- * formats OTP 25's default handler prints (CRASH, SUPERVISOR, PROGRESS and ERROR reports).
+ * formats OTP 25's default handler prints (CRASH, SUPERVISOR, PROGRESS and ERROR reports, the
+ * gen_server, gen_statem and gen_event error reports).
  *
  *     yield* Logger.setPrimaryConfig('level', 'info');         // logger:set_primary_config/2
  *     yield* Logger.addHandler(atom('mine'), 'my_h', { pid });  // logger:add_handler/3
