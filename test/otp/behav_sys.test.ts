@@ -121,6 +121,30 @@ t.test('gen_statem: suspend, code_change/4 while suspended, resume; replace_stat
   t.same(await op('change_code', pid, a('bs_sm'), a('v3'), a('ex')), tuple(a('error'), tuple(a('unknown_system_msg'), tuple(a('change_code'), a('bs_sm'), a('v3'), a('ex')))), 'change_code of a running machine: unknown_system_msg');
 });
 
+t.test('gen_statem without code_change/4: {error, {EXIT, {undef, …}}}, as erl 25', async (t) => {
+  const pid = await startSm('bs_sm_nocc', 1, a('bs_nocc'));
+  t.same(await op('suspend', pid), ok);
+  const got = (await op('change_code', pid, a('bs_sm_nocc'), a('v1'), a('x'))) as Tuple;
+  const exitTerm = got.at(1) as Tuple;
+  t.same([got.at(0), exitTerm.at(0), ((exitTerm.at(1) as Tuple).at(0))], [a('error'), a('EXIT'), a('undef')]);
+  t.same(((exitTerm.at(1) as Tuple).at(1) as Tuple[])[0], tuple(a('bs_sm_nocc'), a('code_change'), [a('v1'), a('idle'), 1, a('x')], []), 'the undef names code_change(OldVsn, State, Data, Extra)');
+  t.same(await op('resume', pid), ok);
+  t.same(await op('get_state', pid), tuple(a('idle'), 1), 'the state is kept');
+});
+
+t.test('gen_event: statistics and log of a manager', async (t) => {
+  const mgr = ((await op('ge_start', a('be_stats'))) as Tuple).at(1) as Pid;
+  t.same(await op('ge_add', mgr, a('bs_eh'), []), ok);
+  t.same(await op('statistics', mgr, true), ok);
+  t.same(await op('log', mgr, true), ok);
+  await op('ge_notify', mgr, a('n1'));
+  await op('ge_sync_notify', mgr, a('n2'));
+  const stats = (await op('statistics', mgr, a('get'))) as Tuple;
+  t.same((stats.at(1) as Tuple[]).slice(3), [tuple(a('messages_in'), 2), tuple(a('messages_out'), 0)], 'two messages in');
+  const log = (await op('log', mgr, a('get'))) as Tuple;
+  t.same(((log.at(1) as Tuple[])[0] as Tuple), tuple(a('in'), tuple(a('notify'), a('n1'))), 'the log holds {in, Msg}');
+});
+
 t.test('gen_statem: log, time-outs and the error report of a crash, as erl 25 prints them', async (t) => {
   const pid = await startSm('bs_sm', 1, a('bs3'));
   t.same(await op('log', pid, true), ok);
