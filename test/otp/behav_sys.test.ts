@@ -87,7 +87,7 @@ t.test('gen_statem: get_state {State, Data}, get_status as OTP 25, trace lines a
   const timeouts = ((((await op('get_status', pid)) as Tuple).at(3) as Term[])[4] as Tuple[])[1]!.at(1) as Tuple[];
   t.same(timeouts[3], tuple('Time-outs', tuple(1, [tuple(a('state_timeout'), a('tick'))])), 'the running state_timeout in get_status');
   t.same(await op('sm_call', pid, a('back')), 16);
-  t.same(await dbgLines('bs1', 11), [
+  t.same(await dbgLines('bs1', 10), [
     '*DBG* bs1 receive cast later in state idle',
     '*DBG* bs1 postpone cast later in state idle',
     '*DBG* bs1 receive call go from <PID> in state idle',
