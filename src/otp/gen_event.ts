@@ -56,12 +56,31 @@
  * {gen_event, call, [Mgr, Handler, Request[, Timeout]]}} (timeout included); notify to a dead pid
  * is ok, to an unregistered name badarg (it is a send).
  *
- * Differences from OTP: `hibernate` is accepted and only keeps the state (a generator has no
- * heap to compact); stop/1,3 use {'$gen_stop', Reason} as gen_server.ts does (no sys messages
- * yet); {global, _} / {via, _, _} names come with distribution; code_change/format_status are
- * not called.
+ * Start goes through proc_lib (proc_lib.ts): the manager runs proc_lib:init_p, with
+ * '$ancestors' and '$initial_call' {gen_event, init_it, 6} as OTP records it. Names
+ * (gen_names.ts): Name or {local, Name}, {via, Module, Name} (notify sends through Module:send/2);
+ * {global, Name} throws InvalidArgumentError. A linked manager's parent is the starter; an
+ * unlinked one is its own parent (gen.erl).
  *
- * Threads: module code; the manager process is spawned from an export (gen_event:init_it) and is
+ * sys (sys.ts): get_state is [{Module, Id, State}] (Id false for a plain module), replace_state
+ * applies its Fun to each of them (it must return {Module, Id, NewState}); get_status gives
+ * OTP 25's [{header, "Status for event handler N"}, {data, [Status, Logged Events, Parent]},
+ * {items, {"Installed handlers", [{handler, Module, Id, State, Supervisor | false}]}}], each
+ * State through the handler's format_status; suspend/resume; change_code(Mgr, Module, OldVsn,
+ * Extra) calls Module:code_change(OldVsn, State, Extra) -> {ok, NewState} of that module's
+ * handlers (anything else is {error, {'EXIT', {{badmatch, V}, []}}} and no state changes);
+ * trace prints OTP's "*DBG* M got event E", "*DBG* M(H) got call Q", "*DBG* M got Msg".
+ * The handler crash report is a logger error (label {gen_event, terminate}: handler, name,
+ * last_message, state, reason) printed with erl 25's wording; its state goes through the
+ * handler's format_status/1 (#{state, message, reason, log}) or format_status(terminate,
+ * [PDict, State]).
+ *
+ * Differences from OTP: `hibernate` is accepted and only keeps the state (a generator has no
+ * heap to compact); stop/1,3 use {'$gen_stop', Reason} as gen_server.ts does; the reason's
+ * stack is beamjs's one-frame Erlang stack.
+ *
+ * Threads: module code; the manager process is spawned from an export (proc_lib:init_p running
+ * gen_event:init_it) and is
  * portable until it starts, like any such process. Bad input: a handler that is not an atom or
  * {Atom, Id} throws InvalidArgumentError from the API; a handler module that is not defined
  * fails init with {'EXIT', {undef, …}} (add returns it).
@@ -72,32 +91,32 @@ import {
   defineModule,
   demonitor,
   ErlangException,
+  error,
   exit,
+  get,
   link,
   monitor,
   processFlag,
   receive,
-  register,
   self,
   send,
-  spawn,
-  spawnLink,
-  spawnMonitor,
-  unregister,
-  whereis,
   type ProcessGenerator,
 } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
-import { Atom, atom, exactEquals, format, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Atom, atom, exactEquals, format, isPlainObject, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 import type { CallTimeout, ServerRef } from './gen_server.js';
+import { checkName, registerName, reportName, unregisterName, whereisRef, type GenName } from './gen_names.js';
+import { Logger } from './logger.js';
+import { defineInitialCall, ProcLib } from './proc_lib.js';
 import { logReport } from './report.js';
+import { debugEvent, handleSystemMessage, newDebug, type SysDebug, type SystemAdapter } from './sys.js';
 
 /** A handler: its module, or {Module, Id}. */
 export type Handler = Atom | Tuple;
 
 export interface ManagerOptions {
-  /** Register the manager under this name ({local, Name}). */
-  readonly name?: Atom;
+  /** Register the manager under this name: Name or {local, Name}, {via, Module, Name} ({global, Name} needs distribution). */
+  readonly name?: Atom | Tuple;
   /** How long start waits for the manager to be up (ms or 'infinity'; default infinity). */
   readonly timeout?: CallTimeout;
 }
@@ -140,6 +159,18 @@ const A = {
   handle_call: atom('handle_call'),
   terminate: atom('terminate'),
   error_atom: atom('error'),
+  init_it: atom('init_it'),
+  system: atom('system'),
+  in: atom('in'),
+  header: atom('header'),
+  data: atom('data'),
+  items: atom('items'),
+  handler: atom('handler'),
+  code_change: atom('code_change'),
+  format_status: atom('format_status'),
+  badmatch: atom('badmatch'),
+  terminateOpt: atom('terminate'),
+  normalOpt: atom('normal'),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -203,20 +234,48 @@ function isTuple(term: Term, tag: Atom, size: number): term is Tuple {
 
 interface Manager {
   readonly parent: Pid;
-  readonly name: Atom | undefined;
+  readonly name: GenName;
+  /** What reports and *DBG* lines call the manager (gen:name/1). */
+  readonly reportName: Term;
   /** Installed handlers, most recently added first (the order events visit them, as OTP). */
   handlers: Installed[];
+  readonly debug: SysDebug;
 }
 
-function managerLabel(mgr: Manager): string {
-  return format(mgr.name ?? self());
+/** The handler's Id as sys shows it: Id of {Module, Id}, false for a plain module. */
+function handlerId(h: Installed): Term {
+  return h.handler instanceof Tuple ? h.handler.at(1) : false;
 }
 
-/** The error report of a handler that crashed or returned a bad value (OTP's wording). */
-function reportCrash(mgr: Manager, h: Installed, lastIn: Term, reason: Term): void {
-  logReport(
+/**
+ * A handler's state as a report or get_status shows it: Module:format_status/1 (#{state, log,
+ * message, reason} in and out, OTP 25) or format_status/2 (Opt, [PDict, State]); else the state.
+ * A format_status that crashes is ignored.
+ */
+function* formatHandlerState(h: Installed, opt: Atom, extra: { message?: Term; reason?: Term; log: Term[] }): ProcessGenerator<{ state: Term; message: Term; reason: Term }> {
+  const plain = { state: h.state, message: extra.message, reason: extra.reason };
+  const fn = lookupExport(h.module, A.format_status);
+  if (fn === undefined) return plain;
+  if (fn.length === 1) {
+    const input: Record<string, Term> = { state: h.state, log: extra.log };
+    if (extra.message !== undefined) input.message = extra.message;
+    if (extra.reason !== undefined) input.reason = extra.reason;
+    const out = yield* catchCallback(h.module, A.format_status, [input]);
+    if (!('value' in out) || !isPlainObject(out.value)) return plain;
+    const o = out.value as Record<string, Term>;
+    return { state: 'state' in o ? o.state : h.state, message: 'message' in o ? o.message : extra.message, reason: 'reason' in o ? o.reason : extra.reason };
+  }
+  const out = yield* catchCallback(h.module, A.format_status, [opt, [get(), h.state]]);
+  return 'value' in out ? { ...plain, state: out.value } : plain;
+}
+
+/** The error report of a handler that crashed or returned a bad value (OTP 25's, label {gen_event, terminate}). */
+function* reportCrash(mgr: Manager, h: Installed, lastIn: Term, reason: Term): ProcessGenerator<void> {
+  const f = yield* formatHandlerState(h, A.terminateOpt, { message: lastIn, reason, log: mgr.debug.log?.events ?? [] });
+  Logger.log(
     'error',
-    `** gen_event handler ${format(h.handler)} crashed.\n** Was installed in ${managerLabel(mgr)}\n** Last event was: ${format(lastIn)}\n** When handler state == ${format(h.state)}\n** Reason == ${format(reason)}\n`,
+    { report: { label: tuple(A.gen_event, A.terminate), handler: h.handler, name: mgr.reportName, last_message: f.message, state: f.state, reason: f.reason } },
+    { mfa: tuple(A.gen_event, atom('report_error'), 5), error_logger: { tag: A.error } },
   );
 }
 
@@ -249,7 +308,7 @@ function* dropFailed(mgr: Manager, h: Installed, lastIn: Term, failure: Outcome)
   removeFromList(mgr, h);
   const reason = 'exit' in failure ? failure.exit : failure.value;
   const terminateArg = tuple(A.error, 'exit' in failure ? exitTerm(failure.exit) : failure.value);
-  reportCrash(mgr, h, lastIn, reason);
+  yield* reportCrash(mgr, h, lastIn, reason);
   yield* terminateHandler(h, terminateArg, 'exit' in failure ? exitTerm(failure.exit) : failure.value);
 }
 
@@ -356,7 +415,7 @@ function* terminateServer(mgr: Manager, reason: Term): ProcessGenerator<never> {
   const all = mgr.handlers;
   mgr.handlers = [];
   for (const h of all) yield* terminateHandler(h, A.stop, A.shutdown);
-  if (mgr.name !== undefined) unregister(mgr.name);
+  unregisterName(mgr.name);
   exit(reason);
 }
 
@@ -416,6 +475,12 @@ function* handleRequest(mgr: Manager, req: Term): ProcessGenerator<{ reply: Term
 function* serve(mgr: Manager): ProcessGenerator<never> {
   for (;;) {
     const { m: msg } = (yield* receive((m: Term) => ({ m }), 'infinity')) as { m: Term };
+    if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.system) {
+      const r = yield* handleSystemMessage(msg.at(2), msg.at(1), systemAdapter(mgr), mgr.debug);
+      if (r !== undefined) yield* terminateServer(mgr, r.stop);
+      continue;
+    }
+    if (mgr.debug.active) debugEvent(mgr.debug, mgr.reportName, tuple(A.in, msg), printEvent);
     if (isTuple(msg, A.notify, 2)) {
       yield* notifyAll(mgr, msg.at(1), A.handle_event);
       continue;
@@ -437,21 +502,92 @@ function* serve(mgr: Manager): ProcessGenerator<never> {
   }
 }
 
-defineModule('gen_event', {
-  /** The manager process: registers, traps exits, acknowledges, serves (see the header). */
-  *init_it(parent: Pid, name: Atom | undefined) {
-    const me = self();
-    if (name !== undefined) {
-      const holder = whereis(name);
-      if (holder !== undefined) {
-        send(parent, tuple(A.ack, me, tuple(A.error, tuple(A.already_started, holder))));
-        return;
+/** gen_event's print_event: the *DBG* lines of sys:trace. */
+function printEvent(name: Term, event: Term): string {
+  const n = format(name);
+  if (event instanceof Tuple && event.size === 2 && event.at(0) === A.in) {
+    const msg = event.at(1);
+    if (isTuple(msg, A.notify, 2)) return `*DBG* ${n} got event ${format(msg.at(1))}\n`;
+    if (msg instanceof Tuple && msg.size === 3 && msg.at(0) instanceof Pid && isTuple(msg.at(2), A.call, 3)) {
+      const q = msg.at(2) as Tuple;
+      return `*DBG* ${n}(${format(q.at(1))}) got call ${format(q.at(2))}\n`;
+    }
+    return `*DBG* ${n} got ${format(msg)}\n`;
+  }
+  return `*DBG* ${n} dbg  ${format(event)}\n`;
+}
+
+/**
+ * The sys adapter of a manager: get_state is [{Module, Id, State}] (Id false for a plain
+ * module); replace_state applies the Fun to each of them (it must return {Module, Id, NewState});
+ * change_code calls Module:code_change(OldVsn, State, Extra) -> {ok, NewState} of the handlers of
+ * Module only (anything else, or a crash, is sys's {error, {'EXIT', R}} and keeps every state).
+ */
+function systemAdapter(mgr: Manager): SystemAdapter {
+  return {
+    parent: mgr.parent,
+    behaviour: A.gen_event,
+    getState: () => mgr.handlers.map((h) => tuple(h.module, handlerId(h), h.state)),
+    setState: () => {
+      throw new InvalidArgumentError('gen_event: the state of a manager is replaced handler by handler (replaceState)');
+    },
+    replaceState: (apply) => {
+      const next = mgr.handlers.map((h) => {
+        const out = apply(tuple(h.module, handlerId(h), h.state));
+        if (!(out instanceof Tuple) || out.size !== 3 || out.at(0) !== h.module || !exactEquals(out.at(1), handlerId(h))) error(tuple(A.badmatch, out));
+        return out.at(2);
+      });
+      mgr.handlers.forEach((h, i) => {
+        h.state = next[i];
+      });
+      return mgr.handlers.map((h) => tuple(h.module, handlerId(h), h.state));
+    },
+    status: function* (sysState: Atom, dbg: SysDebug) {
+      const log = dbg.log?.events ?? [];
+      const shown: Term[] = [];
+      for (const h of mgr.handlers) {
+        const f = yield* formatHandlerState(h, A.normalOpt, { log });
+        shown.push(tuple(A.handler, h.module, handlerId(h), f.state, h.supervisor ?? false));
       }
-      register(name, me);
+      return [
+        tuple(A.header, `Status for event handler ${format(mgr.reportName)}`),
+        tuple(A.data, [tuple('Status', sysState), tuple('Logged Events', log), tuple('Parent', mgr.parent)]),
+        tuple(A.items, tuple('Installed handlers', shown)),
+      ];
+    },
+    codeChange: function* (module: Term, oldVsn: Term, extra: Term) {
+      const next = new Map<Installed, Term>();
+      for (const h of mgr.handlers) {
+        if (h.module !== module) continue;
+        const out = yield* catchCallback(h.module, A.code_change, [oldVsn, h.state, extra]);
+        if ('exit' in out) return tuple(A.error, exitTerm(out.exit));
+        if (!isTuple(out.value, A.ok, 2)) return tuple(A.error, exitTerm(tuple(tuple(A.badmatch, out.value), [])));
+        next.set(h, out.value.at(1));
+      }
+      for (const [h, state] of next) h.state = state;
+      return A.ok;
+    },
+  };
+}
+
+// '$initial_call' of a manager: {gen_event, init_it, 6}, as OTP records it.
+defineInitialCall(A.gen_event, A.init_it, () => tuple(A.gen_event, A.init_it, 6));
+
+defineModule('gen_event', {
+  /**
+   * The manager process (run by proc_lib:init_p): registers, traps exits, acknowledges
+   * (proc_lib:init_ack), serves (see the header).
+   */
+  *init_it(starter: Pid, parentOrSelf: Pid | undefined, name: GenName) {
+    const me = self();
+    const taken = registerName(name, me);
+    if (taken !== undefined) {
+      ProcLib.initAck(starter, taken);
+      return;
     }
     processFlag('trap_exit', true);
-    send(parent, tuple(A.ack, me, tuple(A.ok, me)));
-    yield* serve({ parent, name, handlers: [] });
+    ProcLib.initAck(starter, tuple(A.ok, me));
+    yield* serve({ parent: parentOrSelf ?? me, name, reportName: reportName(name, me), handlers: [], debug: newDebug() });
   },
 });
 
@@ -471,41 +607,20 @@ function timeoutOf(value: CallTimeout | undefined, where: string, fallback: numb
 
 function* startWith(linkage: Linkage, options: ManagerOptions): ProcessGenerator<{ result: Term; ref: Ref | undefined }> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`gen_event:start: options must be an object; received ${describeValue(options)}`);
-  if (options.name !== undefined && !(options.name instanceof Atom)) {
-    throw new InvalidArgumentError(`gen_event:start: options.name must be an Atom; received ${describeValue(options.name)}`);
-  }
+  const name = checkName(options.name, 'gen_event:start');
   const timeout = timeoutOf(options.timeout, 'gen_event:start', 'infinity');
-  const args = [self(), options.name];
-  let pid: Pid;
-  let ref: Ref | undefined;
-  if (linkage === 'link') pid = spawnLink('gen_event', 'init_it', args);
-  else if (linkage === 'monitor') [pid, ref] = spawnMonitor('gen_event', 'init_it', args).elements as unknown as [Pid, Ref];
-  else pid = spawn('gen_event', 'init_it', args);
-  const watch = monitor('process', pid);
-  const got = yield* receive(
-    {
-      match: (m: Term) => {
-        if (!(m instanceof Tuple)) return undefined;
-        if (m.size === 3 && m.at(0) === A.ack && m.at(1) instanceof Pid && (m.at(1) as Pid).equals(pid)) return { result: m.at(2) };
-        if (m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(watch)) return { reason: m.at(4) };
-        return undefined;
-      },
-    },
-    timeout,
-  );
-  demonitor(watch, { flush: true });
-  if (got === undefined) {
-    exit(pid, A.kill);
-    return { result: tuple(A.error, A.timeout), ref };
+  // As gen.erl: a linked manager's parent is the starter; an unlinked (or monitored) one is its own parent.
+  const args: Term[] = [self(), linkage === 'link' ? self() : undefined, name];
+  if (linkage === 'link') return { result: yield* ProcLib.startLink(A.gen_event, A.init_it, args, timeout), ref: undefined };
+  if (linkage === 'monitor') {
+    const got = yield* ProcLib.startMonitor(A.gen_event, A.init_it, args, timeout);
+    return { result: got.at(0), ref: got.at(1) as Ref };
   }
-  return { result: 'result' in got ? got.result : tuple(A.error, got.reason), ref };
+  return { result: yield* ProcLib.start(A.gen_event, A.init_it, args, timeout), ref: undefined };
 }
 
 function toManagerPid(mgr: ServerRef, where: string): Pid | undefined {
-  if (mgr instanceof Pid) return mgr;
-  if (mgr instanceof Atom) return whereis(mgr);
-  if (mgr instanceof Tuple && mgr.size === 2 && mgr.at(0) instanceof Atom) return whereis(mgr.at(0) as Atom);
-  throw new InvalidArgumentError(`${where}: an event manager is a pid, a registered name or {Name, Node}; received ${describeValue(mgr)}`);
+  return whereisRef(mgr, where, 'an event manager');
 }
 
 /**
@@ -584,6 +699,14 @@ export const GenEvent = {
     if (!(mgr instanceof Pid) && !(mgr instanceof Atom) && !(mgr instanceof Tuple)) {
       throw new InvalidArgumentError(`gen_event:notify: an event manager is a pid, a registered name or {Name, Node}; received ${describeValue(mgr)}`);
     }
+    if (mgr instanceof Tuple && mgr.size === 3 && mgr.at(0) === atom('via') && mgr.at(1) instanceof Atom) {
+      // {via, M, N}: M:send(N, Msg), as gen_event:send does.
+      const viaSend = lookupExport(mgr.at(1) as Atom, atom('send'));
+      if (viaSend === undefined) throw new InvalidArgumentError(`gen_event:notify: the via module ${(mgr.at(1) as Atom).name} must export send/2`);
+      (viaSend as (n: Term, m: Term) => Term)(mgr.at(2), tuple(A.notify, event));
+      return A.ok;
+    }
+    if (mgr instanceof Tuple && mgr.size === 2 && mgr.at(0) === atom('global')) whereisRef(mgr, 'gen_event:notify', 'an event manager');
     send(mgr, tuple(A.notify, event));
     return A.ok;
   },

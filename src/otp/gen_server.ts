@@ -41,7 +41,8 @@
  * Names (options.name): an Atom or {local, Name}; {via, Module, Name} (Module exports
  * register_name/2 -> yes | no, unregister_name/1, whereis_name/1 -> Pid | undefined, send/2, as
  * OTP's via); {global, Name} throws an InvalidArgumentError: global registration needs
- * distribution. A server can be addressed by {via, M, Name} in call/cast/stop.
+ * distribution. A server can be addressed by {via, M, Name} in call/cast/stop. The name helpers
+ * are gen_names.ts, shared with gen_statem and gen_event.
  *
  * Starting goes through proc_lib (proc_lib.ts): the server runs proc_lib:init_p, so it has
  * '$ancestors' and '$initial_call' ({Module, init, 1}) and gets a crash report when it ends
@@ -82,10 +83,8 @@ import {
   monitor,
   node,
   receive,
-  register,
   self,
   send,
-  unregister,
   whereis,
   type ProcessGenerator,
   type ProcessStep,
@@ -93,6 +92,7 @@ import {
 import { lookupExport } from '../process/module_registry.js';
 import { Atom, atom, format, isPlainObject, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
 import { Logger } from './logger.js';
+import { checkName, registerName, reportName, unregisterName, whereisRef, type GenName } from './gen_names.js';
 import { defineInitialCall, ProcLib } from './proc_lib.js';
 import { debugEvent, handleSystemMessage, newDebug, type SysDebug, type SystemAdapter } from './sys.js';
 import { receivePortable, type PortableResume } from '../process/portable_wait.js';
@@ -146,10 +146,6 @@ const A = {
   handle_continue: atom('handle_continue'),
   terminate: atom('terminate'),
   init_it: atom('init_it'),
-  local: atom('local'),
-  via: atom('via'),
-  global: atom('global'),
-  yes: atom('yes'),
   system: atom('system'),
   code_change: atom('code_change'),
   format_status: atom('format_status'),
@@ -207,55 +203,18 @@ function timeoutOf(value: CallTimeout | undefined, where: string): number | 'inf
 }
 
 function toServerPid(server: ServerRef): Pid | undefined {
-  if (server instanceof Pid) return server;
-  if (server instanceof Atom) return whereis(server);
-  if (server instanceof Tuple && server.size === 2 && server.at(0) instanceof Atom) {
-    if (server.at(0) === A.global) throw new InvalidArgumentError(`gen_server: {global, Name} needs global registration, which needs distribution (not implemented yet); received ${describeValue(server)}`);
-    return whereis(server.at(0) as Atom);
-  }
-  if (server instanceof Tuple && server.size === 3 && server.at(0) === A.via && server.at(1) instanceof Atom) return viaWhereis(server.at(1) as Atom, server.at(2));
-  throw new InvalidArgumentError(`gen_server: a server is a pid, a registered name or {Name, Node}; received ${describeValue(server)}`);
+  return whereisRef(server, 'gen_server');
 }
 
 type Linkage = 'none' | 'link' | 'monitor';
 
 /** A start name, checked: {local, Name} or {via, Module, Name} (as a term), or undefined. */
-type ServerName = Tuple | undefined;
-
-function viaExport(module: Atom, fn: string, arity: number): (...a: Term[]) => Term {
-  const f = lookupExport(module, atom(fn));
-  if (f === undefined) throw new InvalidArgumentError(`gen_server: the via module ${module.name} must export ${fn}/${arity} (register_name/2, unregister_name/1, whereis_name/1, send/2)`);
-  return f as (...a: Term[]) => Term;
-}
-
-function viaWhereis(module: Atom, name: Term): Pid | undefined {
-  const pid = viaExport(module, 'whereis_name', 1)(name);
-  return pid instanceof Pid ? pid : undefined;
-}
-
-function checkName(name: unknown): ServerName {
-  if (name === undefined) return undefined;
-  if (name instanceof Atom) return tuple(A.local, name);
-  if (name instanceof Tuple && name.size === 2 && name.at(0) === A.local && name.at(1) instanceof Atom) return name;
-  if (name instanceof Tuple && name.size === 2 && name.at(0) === A.global) {
-    throw new InvalidArgumentError(`gen_server:start: {global, Name} needs global registration, which needs distribution (not implemented yet); use {local, Name} or {via, Module, Name}; received ${describeValue(name)}`);
-  }
-  if (name instanceof Tuple && name.size === 3 && name.at(0) === A.via && name.at(1) instanceof Atom) {
-    for (const [fn, arity] of [['register_name', 2], ['unregister_name', 1], ['whereis_name', 1], ['send', 2]] as const) viaExport(name.at(1) as Atom, fn, arity);
-    return name;
-  }
-  throw new InvalidArgumentError(`gen_server:start: options.name must be an Atom, {local, Name} or {via, Module, Name}; received ${describeValue(name)}`);
-}
-
-/** gen:name/1: the name a report prints ({local, N} and {via, _, N} -> N; unnamed -> the pid). */
-function reportName(name: ServerName, pid: Pid): Term {
-  return name === undefined ? pid : name.at(name.size - 1);
-}
+type ServerName = GenName;
 
 function* startWith(linkage: Linkage, module: Atom | string, args: Term, options: StartOptions): ProcessGenerator<{ result: Term; ref: Ref | undefined }> {
   const mod = typeof module === 'string' ? atom(module) : module;
   if (!(mod instanceof Atom)) throw new InvalidArgumentError(`gen_server:start: module must be a name; received ${describeValue(module)}`);
-  const name = checkName(options.name);
+  const name = checkName(options.name, 'gen_server:start');
   const timeout = timeoutOf(options.timeout, 'gen_server:start');
   // As gen.erl: a linked server's parent is the starter; an unlinked (or monitored) one is its
   // own parent (undefined here), so the starter's exit does not concern it.
@@ -748,29 +707,6 @@ function* serve(loop: Loop): ProcessGenerator<never> {
 function loopResume(loop: Loop): PortableResume {
   const timeout = loop.timeout === 'infinity' ? A.infinity : loop.timeout;
   return { module: A.gen_server, fun: A.loop_resume, args: [tuple(loop.parent, loop.module, loop.name, loop.state, timeout)] };
-}
-
-/** Registers the name (init_it's first step): true, or the {already_started, Pid} error sent. */
-function registerName(name: ServerName, me: Pid): Term | undefined {
-  if (name === undefined) return undefined;
-  if (name.at(0) === A.local) {
-    const holder = whereis(name.at(1) as Atom);
-    if (holder !== undefined) return tuple(A.error, tuple(A.already_started, holder));
-    register(name.at(1) as Atom, me);
-    return undefined;
-  }
-  const module = name.at(1) as Atom;
-  if (viaExport(module, 'register_name', 2)(name.at(2), me) === A.yes) return undefined;
-  return tuple(A.error, tuple(A.already_started, viaWhereis(module, name.at(2))));
-}
-
-function unregisterName(name: ServerName): void {
-  if (name === undefined) return;
-  if (name.at(0) === A.local) {
-    if (whereis(name.at(1) as Atom) !== undefined) unregister(name.at(1) as Atom);
-    return;
-  }
-  viaExport(name.at(1) as Atom, 'unregister_name', 1)(name.at(2));
 }
 
 // '$initial_call' of a server: {Module, init, 1} (init_it's third argument), as OTP records it.

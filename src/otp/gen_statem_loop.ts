@@ -50,7 +50,9 @@ import {
 } from '../process/index.js';
 import { currentProcess } from '../process/process.js';
 import { lookupExport } from '../process/module_registry.js';
-import { Atom, atom, exactEquals, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Atom, atom, exactEquals, format, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import type { GenName } from './gen_names.js';
+import { debugEvent, handleSystemMessage, type SysDebug, type SystemAdapter } from './sys.js';
 
 export const A = {
   ok: atom('ok'),
@@ -58,6 +60,7 @@ export const A = {
   ignore: atom('ignore'),
   stop: atom('stop'),
   normal: atom('normal'),
+  shutdown: atom('shutdown'),
   infinity: atom('infinity'),
   undef: atom('undef'),
   call: atom('call'),
@@ -98,6 +101,14 @@ export const A = {
   bad_state_enter_return_from_state_function: atom('bad_state_enter_return_from_state_function'),
   bad_state_enter_action_from_state_function: atom('bad_state_enter_action_from_state_function'),
   loop_state_callback_result: atom('loop_state_callback_result'),
+  system: atom('system'),
+  in: atom('in'),
+  out: atom('out'),
+  consume: atom('consume'),
+  postponeEv: atom('postpone'),
+  start_timer: atom('start_timer'),
+  enterEv: atom('enter'),
+  terminateEv: atom('terminate'),
 };
 
 /** One event: {EventType, EventContent}. */
@@ -116,6 +127,16 @@ interface RunningTimeout {
 export interface Machine {
   readonly parent: Pid;
   readonly module: Atom;
+  /** The start name, checked (gen_names.ts), or undefined. */
+  readonly name: GenName;
+  /** What *DBG* lines and reports call the machine (gen:name/1). */
+  readonly reportName: Term;
+  /** sys debug options (trace, log, statistics). */
+  readonly debug: SysDebug;
+  /** The event being handled (the error report's "Last event"), or undefined between events. */
+  current: StatemEvent | undefined;
+  /** Makes the sys adapter of this machine (gen_statem.ts: get_status, code_change). */
+  readonly adapter: (m: Machine) => SystemAdapter;
   mode: 'state_functions' | 'handle_event_function';
   stateEnter: boolean;
   state: Term;
@@ -194,6 +215,48 @@ function* stateCallback(m: Machine, type: Term, content: Term): ProcessGenerator
   if (m.mode === 'handle_event_function') return yield* runCallback(m.module, A.handle_event, [type, content, m.state, m.data]);
   if (!(m.state instanceof Atom)) throw new EngineError(tuple(A.bad_return_from_state_function, m.state));
   return yield* runCallback(m.module, m.state, [type, content, m.data]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// sys debug events (OTP 25's): {in, Event, State}, {out, Reply, From}, {consume | postpone,
+// Event, State, NextState}, {start_timer, {Type, Time, Content, Opts}, State}, {enter, Module,
+// State}, {terminate, Reason, State}; Event is {Type, Content}.
+
+function eventTerm(ev: StatemEvent): Tuple {
+  return tuple(ev.type, ev.content);
+}
+
+/** OTP's event_string: "call R from Pid" for a call, else "Type Content". */
+function eventString(ev: Term): string {
+  if (ev instanceof Tuple && ev.size === 2) {
+    const type = ev.at(0);
+    if (type instanceof Tuple && type.size === 2 && type.at(0) === A.call && type.at(1) instanceof Tuple) return `call ${format(ev.at(1))} from ${format((type.at(1) as Tuple).at(0))}`;
+    return `${format(type)} ${format(ev.at(1))}`;
+  }
+  return format(ev);
+}
+
+/** gen_statem's print_event: the *DBG* lines of sys:trace. */
+export function printEvent(name: Term, event: Term): string {
+  const n = format(name);
+  if (event instanceof Tuple) {
+    const tag = event.at(0);
+    if (tag === A.in && event.size === 3) return `*DBG* ${n} receive ${eventString(event.at(1))} in state ${format(event.at(2))}\n`;
+    if (tag === A.out && event.size === 3) return `*DBG* ${n} send ${format(event.at(1))} to ${format((event.at(2) as Tuple).at(0))}\n`;
+    if ((tag === A.consume || tag === A.postponeEv) && event.size === 4) {
+      const to = exactEquals(event.at(2), event.at(3)) ? '' : ` => ${format(event.at(3))}`;
+      return `*DBG* ${n} ${(tag as Atom).name} ${eventString(event.at(1))} in state ${format(event.at(2))}${to}\n`;
+    }
+    if (tag === A.start_timer && event.size === 3) return `*DBG* ${n} start_timer ${format(event.at(1))} in state ${format(event.at(2))}\n`;
+    if (tag === A.enterEv && event.size === 3) return `*DBG* ${n} enter ${format(event.at(1))} in state ${format(event.at(2))}\n`;
+    if (tag === A.terminateEv && event.size === 3) return `*DBG* ${n} terminate ${format(event.at(1))} in state ${format(event.at(2))}\n`;
+  }
+  return `*DBG* ${n} dbg  ${format(event)}\n`;
+}
+
+/** Records a debug event (only when a sys debug option is on). */
+export function debug(m: Machine, event: Term): void {
+  if (m.debug.active) debugEvent(m.debug, m.reportName, event, printEvent);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +359,7 @@ function isReplyAction(a: Term): a is Tuple {
 }
 
 /** Runs a list of actions (or one action) into `tr`; enter calls may not postpone nor insert events. */
-function runActions(actions: Term, tr: Transition, enter: boolean): void {
+function runActions(m: Machine, actions: Term, tr: Transition, enter: boolean): void {
   const list = Array.isArray(actions) ? (actions as Term[]) : [actions];
   const bad = (a: Term): never => {
     throw new EngineError(tuple(enter ? A.bad_state_enter_action_from_state_function : A.bad_action_from_state_function, a));
@@ -315,6 +378,7 @@ function runActions(actions: Term, tr: Transition, enter: boolean): void {
     }
     if (isReplyAction(a)) {
       if (!sendReply(a.at(1), a.at(2))) bad(a);
+      debug(m, tuple(A.out, a.at(2), a.at(1)));
       continue;
     }
     const t = parseTimeoutAction(a);
@@ -346,11 +410,12 @@ function parseResult(m: Machine, r: Term): Result | undefined {
 }
 
 /** Sends the replies of a stop_and_reply (reply actions only). */
-function stopReplies(replies: Term, enter: boolean): void {
+function stopReplies(m: Machine, replies: Term, enter: boolean): void {
   for (const a of Array.isArray(replies) ? (replies as Term[]) : [replies]) {
     if (!isReplyAction(a) || !sendReply(a.at(1), a.at(2))) {
       throw new EngineError(tuple(enter ? A.bad_state_enter_action_from_state_function : A.bad_action_from_state_function, a));
     }
+    debug(m, tuple(A.out, (a as Tuple).at(2), (a as Tuple).at(1)));
   }
 }
 
@@ -367,10 +432,10 @@ function* enterCalls(m: Machine, oldState: Term, tr: Transition): ProcessGenerat
     }
     m.data = r.data;
     if (r.kind === 'stop') {
-      stopReplies(r.replies, true);
+      stopReplies(m, r.replies, true);
       return { reason: r.reason, errorStack: undefined };
     }
-    runActions(r.actions, tr, true);
+    runActions(m, r.actions, tr, true);
     if (!r.repeat) return undefined;
   }
 }
@@ -386,11 +451,11 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
   if (result === undefined) throw new EngineError(tuple(A.bad_return_from_state_function, raw));
   if (result.kind === 'stop') {
     m.data = result.data;
-    stopReplies(result.replies, false);
+    stopReplies(m, result.replies, false);
     return { reason: result.reason, errorStack: undefined };
   }
   const tr: Transition = { postpone: false, nextEvents: [], timeouts: [] };
-  runActions(result.actions, tr, false);
+  runActions(m, result.actions, tr, false);
   const oldState = m.state;
   const changed = init || !exactEquals(result.state, oldState);
   m.data = result.data;
@@ -401,6 +466,13 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
     m.postponed = [];
   }
   m.state = result.state;
+  if (m.debug.active) {
+    // As OTP: inserted events are logged as received when inserted (retried postponed ones are not).
+    for (const ev of tr.nextEvents) debug(m, tuple(A.in, eventTerm(ev), m.state));
+    // init's transition is the pseudo event {internal, init_state}, as OTP logs it.
+    const ev = event !== undefined ? eventTerm(event) : tuple(A.internal, atom('init_state'));
+    debug(m, tuple(event !== undefined && tr.postpone ? A.postponeEv : A.consume, ev, oldState, m.state));
+  }
   if (m.stateEnter && (changed || result.repeat)) {
     const stop = yield* enterCalls(m, init ? m.state : oldState, tr);
     if (stop !== undefined) return stop;
@@ -411,6 +483,13 @@ export function* transition(m: Machine, event: StatemEvent | undefined, raw: Ter
   // transition (so `update` after `cancel` updates the running timer); the event time-out only
   // when no event is queued.
   const last = tr.timeouts.filter((t, i) => !tr.timeouts.some((u, j) => j > i && exactEquals(u.type, t.type)));
+  if (m.debug.active) {
+    // OTP logs the started time-outs last action first, the event time-out too.
+    for (let i = last.length - 1; i >= 0; i--) {
+      const t = last[i]!;
+      if (t.op === 'start' && t.time !== 'infinity') debug(m, tuple(A.start_timer, tuple(t.type, t.time, t.content, []), m.state));
+    }
+  }
   for (const t of last) {
     if (t.type === A.timeout && m.queue.length > 0) continue;
     if (t.op === 'cancel' || (t.op === 'start' && t.time === 'infinity')) yield* cancelTimeout(m, t.type);
@@ -445,9 +524,26 @@ function* nextEvent(m: Machine): ProcessGenerator<StatemEvent | Stop> {
   if (t0 !== undefined) {
     const i = findTimeout(m, t0);
     const [t] = m.timeouts.splice(i, 1);
-    return { type: t0, content: t!.content };
+    const ev = { type: t0, content: t!.content };
+    debug(m, tuple(A.in, eventTerm(ev), m.state));
+    return ev;
   }
-  const { msg } = yield* receive((x: Term) => ({ msg: x }));
+  for (;;) {
+    const { msg } = yield* receive((x: Term) => ({ msg: x }));
+    if (msg instanceof Tuple && msg.size === 3 && msg.at(0) === A.system) {
+      // sys: handled between events, from the mailbox only (as OTP's loop_receive).
+      const r = yield* handleSystemMessage(msg.at(2), msg.at(1), m.adapter(m), m.debug);
+      if (r !== undefined) return { reason: r.stop, errorStack: undefined };
+      continue;
+    }
+    const ev = mailboxEvent(m, msg);
+    if (m.debug.active && !isStop(ev)) debug(m, tuple(A.in, eventTerm(ev), m.state));
+    return ev;
+  }
+}
+
+/** The event a mailbox message is (or a Stop: '$gen_stop', the parent's exit). */
+function mailboxEvent(m: Machine, msg: Term): StatemEvent | Stop {
   if (msg instanceof Tuple) {
     const tag = msg.at(0);
     if (msg.size === 3 && tag === A.gen_call) return { type: tuple(A.call, msg.at(1)), content: msg.at(2) };
@@ -474,8 +570,10 @@ export function* serve(m: Machine): ProcessGenerator<Stop> {
   for (;;) {
     let stop: Stop | undefined;
     try {
+      m.current = undefined;
       const ev = yield* nextEvent(m);
       if (isStop(ev)) return ev;
+      m.current = ev;
       // Any event cancels the event time-out.
       if (ev.type !== A.timeout) yield* cancelTimeout(m, A.timeout);
       const raw = yield* stateCallback(m, ev.type, ev.content);
@@ -487,10 +585,31 @@ export function* serve(m: Machine): ProcessGenerator<Stop> {
   }
 }
 
-/** terminate/3 (if exported), then the process exits (see the header). */
-export function* terminate(m: Machine, stop: Stop): ProcessGenerator<never> {
-  if (lookupExport(m.module, A.terminate) !== undefined) yield* runCallback(m.module, A.terminate, [stop.reason, m.state, m.data]);
-  exit(stop.errorStack === undefined ? stop.reason : tuple(stop.reason, stop.errorStack));
+function isNormalReason(reason: Term): boolean {
+  return reason === A.normal || reason === A.shutdown || (reason instanceof Tuple && reason.size === 2 && reason.at(0) === A.shutdown);
+}
+
+/**
+ * terminate/3 (if exported), the error report of an abnormal end (gen_statem.ts builds it), then
+ * the process ends: an exit with Reason, or for class error the error re-raised with its stack,
+ * so proc_lib's crash report says "exception error" and the exit reason is {Reason, Stack}.
+ * A crash in terminate/3 replaces the reason, as in OTP.
+ */
+export function* terminate(m: Machine, stop0: Stop, report: (m: Machine, stop: Stop, cls: 'error' | 'exit') => ProcessGenerator<void>): ProcessGenerator<never> {
+  let stop = stop0;
+  if (lookupExport(m.module, A.terminate) !== undefined) {
+    try {
+      yield* runCallback(m.module, A.terminate, [stop.reason, m.state, m.data]);
+    } catch (thrown) {
+      stop = stopOf(thrown);
+    }
+  }
+  const cls = stop.errorStack === undefined ? 'exit' : 'error';
+  // As OTP: a normal end is a {terminate, Reason, State} debug event; any other, the error report.
+  if (cls === 'error' || !isNormalReason(stop.reason)) yield* report(m, stop, cls);
+  else debug(m, tuple(A.terminateEv, stop.reason, m.state));
+  if (cls === 'error') throw new ErlangException('error', stop.reason, undefined, stop.errorStack);
+  exit(stop.reason);
 }
 
 /** Checks a timeout argument of the API. */

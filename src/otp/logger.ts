@@ -1,6 +1,7 @@
 /**
  * logger: OTP's logger, its levels, primary config, handlers, per-module levels, and the
- * formats OTP 25's default handler prints (CRASH, SUPERVISOR, PROGRESS and ERROR reports).
+ * formats OTP 25's default handler prints (CRASH, SUPERVISOR, PROGRESS and ERROR reports, the
+ * gen_server, gen_statem and gen_event error reports).
  *
  *     yield* Logger.setPrimaryConfig('level', 'info');         // logger:set_primary_config/2
  *     yield* Logger.addHandler(atom('mine'), 'my_h', { pid });  // logger:add_handler/3
@@ -88,6 +89,8 @@ const A = {
   supervisor: atom('supervisor'),
   progress: atom('progress'),
   gen_server: atom('gen_server'),
+  gen_statem: atom('gen_statem'),
+  gen_event: atom('gen_event'),
   terminate: atom('terminate'),
   application_controller: atom('application_controller'),
   not_found: atom('not_found'),
@@ -179,12 +182,45 @@ export function formatReport(report: Term): { header: string | undefined; body: 
     }
     return { header: undefined, body };
   }
+  if (label !== undefined && label.at(0) === A.gen_statem && label.at(1) === A.terminate) return { header: undefined, body: formatStatemTerminate(map) };
+  if (label !== undefined && label.at(0) === A.gen_event && label.at(1) === A.terminate) {
+    const body = `** gen_event handler ${text(map.handler)} crashed.\n** Was installed in ${text(map.name)}\n** Last event was: ${text(map.last_message)}\n** When handler state == ${text(map.state)}\n** Reason == ${text(map.reason)}\n`;
+    return { header: undefined, body };
+  }
   if (Array.isArray(report)) {
     let body = '';
     for (const [key, value] of proplist(report)) body += `    ${key}: ${text(value)}\n`;
     return { header: undefined, body };
   }
   return { header: undefined, body: `${text(report)}\n` };
+}
+
+/** OTP 25's gen_statem:format_log (the lines it prints, in its order; empty parts are left out). */
+function formatStatemTerminate(map: Record<string, Term>): string {
+  const queue = Array.isArray(map.queue) ? (map.queue as Term[]) : [];
+  const postponed = Array.isArray(map.postponed) ? (map.postponed as Term[]) : [];
+  const log = Array.isArray(map.log) ? (map.log as Term[]) : [];
+  const reason = map.reason instanceof Tuple && map.reason.size === 3 ? map.reason : tuple(atom('exit'), map.reason, []);
+  const stack = reason.at(2);
+  let body = `** State machine ${text(map.name)} terminating\n`;
+  if (queue.length > 0) body += `** Last event = ${text(queue[0])}\n`;
+  body += `** When server state  = ${text(map.state)}\n`;
+  body += `** Reason for termination = ${text(reason.at(0))}:${text(reason.at(1))}\n`;
+  body += `** Callback modules = ${text(map.modules)}\n`;
+  body += `** Callback mode = ${text(map.callback_mode)}\n`;
+  if (queue.length > 1) body += `** Queued = ${text(queue.slice(1))}\n`;
+  if (postponed.length > 0) body += `** Postponed = ${text(postponed)}\n`;
+  if (Array.isArray(stack) && stack.length > 0) body += `** Stacktrace =\n**  ${text(stack)}\n`;
+  const timeouts = map.timeouts;
+  if (timeouts instanceof Tuple && timeouts.size === 2 && timeouts.at(0) !== 0) body += `** Time-outs: ${text(timeouts)}\n`;
+  if (log.length > 0) body += `** Log =\n**  ${text(log)}\n`;
+  const client = map.client_info;
+  if (client instanceof Tuple && client.size === 2 && client.at(0) instanceof Pid) {
+    const info = client.at(1);
+    if (info instanceof Tuple && info.size === 2) body += `** Client ${text(info.at(0))} stacktrace\n** ${text(info.at(1))}\n`;
+    else if (info === atom('dead')) body += `** Client ${text(client.at(0))} is dead\n`;
+  }
+  return body;
 }
 
 function formatMfa(value: Term): string {

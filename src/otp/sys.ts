@@ -131,6 +131,11 @@ export interface SystemAdapter {
   getState(): Term;
   /** Sets the state (after the Fun of replace_state ran). */
   setState(state: Term): void;
+  /**
+   * replace_state for a behaviour whose Fun is not applied to its whole state (gen_event applies
+   * it to each handler's {Module, Id, State}): applies `apply` as it needs, returns the reply.
+   */
+  replaceState?(apply: (state: Term) => Term): Term;
   /** The behaviour's part of get_status: [PDict, SysState, Parent, Debug, Misc]'s Misc. */
   status(sysState: Atom, debug: SysDebug): ProcessGenerator<Term>;
   /** Mod:code_change(OldVsn, State, Extra): ok (state replaced) or {error, R}. */
@@ -213,9 +218,13 @@ export function* handleSystemMessage(request: Term, from: Term, adapter: SystemA
     if (req === A.get_state) reply = adapter.getState();
     else if (req instanceof Tuple && req.size === 2 && req.at(0) === A.replace_state) {
       try {
-        const next = applyFun(req.at(1), adapter.getState());
-        adapter.setState(next);
-        reply = next;
+        const fun = req.at(1);
+        if (adapter.replaceState !== undefined) reply = adapter.replaceState((state) => applyFun(fun, state));
+        else {
+          const next = applyFun(fun, adapter.getState());
+          adapter.setState(next);
+          reply = next;
+        }
       } catch (thrown) {
         // The state stays; the client exits with {callback_failed, …} (sys's replace_state).
         const c = caught(thrown);
