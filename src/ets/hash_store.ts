@@ -68,7 +68,7 @@
  * Threads: any thread, any method, concurrently. Bad input: the API (ets.ts) checks terms;
  * here a term that cannot be encoded throws the codec's error before the table changes.
  */
-import { decodeFrom, termToBinary } from '../codec/index.js';
+import { decodeFrom, encodedSize, encodeInto, termToBinary } from '../codec/index.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
 import { exactEquals, hashTerm, type Term, type Tuple } from '../term/index.js';
 import { lockWord, unlockWord } from './lock.js';
@@ -118,12 +118,54 @@ const TYPE_OF_CODE: ReadonlyArray<TableType | undefined> = ['set', undefined, 'b
 /** Thrown inside an optimistic read that saw inconsistent memory. */
 const TORN: unique symbol = Symbol('beamjs.ets.torn');
 
-/** An object ready to link: its node is allocated and written. */
+/** An object ready to link: its node is allocated and written (its key's bytes at node + NODE_HEADER). */
 interface Prepared {
   readonly key: Term;
   readonly hash: number;
-  readonly keyBytes: Uint8Array;
+  readonly klen: number;
   readonly node: number;
+}
+
+// Per-thread scratch buffers (module state: each thread loads its own copy of this file). None
+// is held across a call that may enter another ETS operation: the key scratch lives from the
+// key's encoding to the end of its chain walk (modify's callback, which runs after the walk, is
+// ours and calls no store); the object scratch from an object's encoding to its copy into its
+// node; the read scratch from an optimistic copy to the decoding right after it.
+const SCRATCH = 256;
+/** Above this a scratch buffer that grew goes back to SCRATCH bytes after its use. */
+const SCRATCH_KEEP = 1 << 16;
+let keyScratch: Uint8Array = new Uint8Array(SCRATCH);
+let objectScratch: Uint8Array = new Uint8Array(SCRATCH);
+let readScratch: Uint8Array = new Uint8Array(SCRATCH);
+
+/** Encodes `term` (with 131) into `buffer` at `at`; returns [the buffer, grown if needed, and the end]. */
+function encodeScratch(buffer: Uint8Array, term: Term, at: number): Uint8Array {
+  const end = encodeInto(term, buffer, at, CODEC);
+  if (end >= 0) {
+    scratchEnd = end;
+    return buffer;
+  }
+  const grown = new Uint8Array(at + encodedSize(term, CODEC) + SCRATCH);
+  grown.set(buffer.subarray(0, at));
+  scratchEnd = encodeInto(term, grown, at, CODEC);
+  return grown;
+}
+/** The end offset of the last encodeScratch. */
+let scratchEnd = 0;
+
+/** Encodes a key into the key scratch; returns its length (bytes at keyScratch[0..length)). */
+function encodeKey(key: Term): number {
+  keyScratch = encodeScratch(keyScratch, key, 0);
+  return scratchEnd;
+}
+
+/** Copies n bytes (small copies by a loop: no view object). */
+function copyBytes(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) to[toAt + i] = from[fromAt + i]!;
+  } else {
+    to.set(from.subarray(fromAt, fromAt + n), toAt);
+  }
 }
 
 function bytesEqual(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number): boolean {
@@ -251,12 +293,13 @@ export class HashStore implements TableStore {
   }
 
   /** True when the node holds `key` (hash first, then bytes, then =:= on the decoded key). */
-  #hasKey(node: number, hash: number, keyBytes: Uint8Array, key: Term, checked: boolean): boolean {
+  #hasKey(node: number, hash: number, kb: Uint8Array, kat: number, kn: number, key: Term, checked: boolean): boolean {
     const w = this.#i32;
     if (w[(node >> 2) + N_HASH]! >>> 0 !== hash) return false;
-    const { klen } = this.#nodeBytes(node, checked);
+    const klen = w[(node >> 2) + N_KLEN]!;
+    if (checked && (klen <= 0 || node + NODE_HEADER + klen > this.#u8.length)) throw TORN;
     const at = node + NODE_HEADER;
-    if (klen === keyBytes.length && bytesEqual(this.#u8, at, keyBytes, 0, klen)) return true;
+    if (klen === kn && bytesEqual(this.#u8, at, kb, kat, klen)) return true;
     return exactEquals(this.#decodeCopy(at, klen, checked), key);
   }
 
@@ -284,21 +327,24 @@ export class HashStore implements TableStore {
     return decodeFrom(bytes, 0, CODEC).term as Tuple;
   }
 
+  /** Encodes key and object into the object scratch, then copies them into a new node. */
   #prepare(object: Tuple): Prepared {
     const key = object.at(this.keypos - 1);
-    const keyBytes = termToBinary(key, CODEC);
-    const objectBytes = termToBinary(object, CODEC);
+    objectScratch = encodeScratch(objectScratch, key, 0);
+    const klen = scratchEnd;
+    objectScratch = encodeScratch(objectScratch, object, klen);
+    const end = scratchEnd;
     const hash = hashTerm(key) >>> 0;
-    const node = this.#heap.alloc(NODE_HEADER + keyBytes.length + objectBytes.length);
+    const node = this.#heap.alloc(NODE_HEADER + end);
     const w = this.#i32;
     const n = node >> 2;
     w[n + N_NEXT] = 0;
     w[n + N_HASH] = hash | 0;
-    w[n + N_KLEN] = keyBytes.length;
-    w[n + N_OLEN] = objectBytes.length;
-    this.#u8.set(keyBytes, node + NODE_HEADER);
-    this.#u8.set(objectBytes, node + NODE_HEADER + keyBytes.length);
-    return { key, hash, keyBytes, node };
+    w[n + N_KLEN] = klen;
+    w[n + N_OLEN] = end - klen;
+    copyBytes(objectScratch, 0, this.#u8, node + NODE_HEADER, end);
+    if (objectScratch.length > SCRATCH_KEEP) objectScratch = new Uint8Array(SCRATCH);
+    return { key, hash, klen, node };
   }
 
   #prepareAll(objects: readonly Tuple[]): Prepared[] {
@@ -329,7 +375,7 @@ export class HashStore implements TableStore {
    * The run of `key` in its chain: `prev` is the link word index that points to its first
    * node (the bucket word or a node's next word), `first`/`last` its nodes (0: absent).
    */
-  #findRun(hash: number, keyBytes: Uint8Array, key: Term, checked: boolean): { readonly prev: number; readonly first: number; readonly last: number; readonly head: number } {
+  #findRun(hash: number, kb: Uint8Array, kat: number, kn: number, key: Term, checked: boolean): { readonly prev: number; readonly first: number; readonly last: number; readonly head: number } {
     const w = this.#i32;
     const head = this.#bucketIndex(hash, checked);
     let prev = head;
@@ -337,11 +383,11 @@ export class HashStore implements TableStore {
     let steps = 0;
     while (node !== 0) {
       if (checked && ++steps > MAX_CHAIN) throw TORN;
-      if (this.#hasKey(node, hash, keyBytes, key, checked)) {
+      if (this.#hasKey(node, hash, kb, kat, kn, key, checked)) {
         let last = node;
         for (;;) {
           const next = this.#follow(Atomics.load(w, (last >> 2) + N_NEXT), checked);
-          if (next === 0 || !this.#hasKey(next, hash, keyBytes, key, checked)) break;
+          if (next === 0 || !this.#hasKey(next, hash, kb, kat, kn, key, checked)) break;
           if (checked && ++steps > MAX_CHAIN) throw TORN;
           last = next;
         }
@@ -380,7 +426,7 @@ export class HashStore implements TableStore {
   #link(p: Prepared): number {
     const w = this.#i32;
     const stripe = this.#stripeOf(p.hash);
-    const run = this.#findRun(p.hash, p.keyBytes, p.key, false);
+    const run = this.#findRun(p.hash, this.#u8, p.node + NODE_HEADER, p.klen, p.key, false);
     const n = p.node >> 2;
     if (run.first === 0) {
       w[n + N_NEXT] = Atomics.load(w, run.head);
@@ -450,7 +496,7 @@ export class HashStore implements TableStore {
     let inserted = false;
     for (const s of stripes) this.#writeLock(s);
     try {
-      if (prepared.every((p) => this.#findRun(p.hash, p.keyBytes, p.key, false).first === 0)) {
+      if (prepared.every((p) => this.#findRun(p.hash, this.#u8, p.node + NODE_HEADER, p.klen, p.key, false).first === 0)) {
         for (const p of prepared) {
           const old = this.#link(p);
           if (old !== 0) garbage.push(old);
@@ -469,29 +515,59 @@ export class HashStore implements TableStore {
     return true;
   }
 
-  #keyOf(key: Term): { readonly hash: number; readonly keyBytes: Uint8Array } {
-    return { hash: hashTerm(key) >>> 0, keyBytes: termToBinary(key, CODEC) };
-  }
 
   lookup(key: Term): Tuple[] {
-    const { hash, keyBytes } = this.#keyOf(key);
-    const copies = this.#read(this.#stripeOf(hash), (checked) => {
-      const run = this.#findRun(hash, keyBytes, key, checked);
-      if (run.first === 0) return [];
-      const out: Uint8Array[] = [];
-      let steps = 0;
-      for (let node = run.first; ; node = this.#follow(Atomics.load(this.#i32, (node >> 2) + N_NEXT), checked)) {
-        if (node === 0 || (checked && ++steps > MAX_CHAIN)) throw TORN;
-        out.push(this.#objectCopy(node, checked));
-        if (node === run.last) return out;
-      }
-    });
-    return copies.map((bytes) => HashStore.#decodeObject(bytes));
+    const hash = hashTerm(key) >>> 0;
+    this.#qHash = hash;
+    this.#qKlen = encodeKey(key);
+    this.#qKey = key;
+    const count = this.#read(this.#stripeOf(hash), this.#copyRun);
+    this.#qKey = undefined;
+    const bytes = readScratch;
+    const out: Tuple[] = [];
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const decoded = decodeFrom(bytes, pos, CODEC);
+      out.push(decoded.term as Tuple);
+      pos = decoded.end;
+    }
+    if (readScratch.length > SCRATCH_KEEP) readScratch = new Uint8Array(SCRATCH);
+    return out;
   }
 
+  // The key of the lookup in flight (set by lookup for #copyRun: no closure per call).
+  #qHash = 0;
+  #qKlen = 0;
+  #qKey: Term = undefined;
+
+  /** A read section of lookup: copies the objects of the key's run into the read scratch, back to back; returns their number. */
+  readonly #copyRun = (checked: boolean): number => {
+    const run = this.#findRun(this.#qHash, keyScratch, 0, this.#qKlen, this.#qKey, checked);
+    if (run.first === 0) return 0;
+    const u8 = this.#u8;
+    let pos = 0;
+    let count = 0;
+    let steps = 0;
+    for (let node = run.first; ; node = this.#follow(Atomics.load(this.#i32, (node >> 2) + N_NEXT), checked)) {
+      if (node === 0 || (checked && ++steps > MAX_CHAIN)) throw TORN;
+      const { klen, olen } = this.#nodeBytes(node, checked);
+      if (pos + olen > readScratch.length) {
+        const grown = new Uint8Array(2 * (pos + olen));
+        grown.set(readScratch.subarray(0, pos));
+        readScratch = grown;
+      }
+      copyBytes(u8, node + NODE_HEADER + klen, readScratch, pos, olen);
+      pos += olen;
+      count++;
+      if (node === run.last) return count;
+    }
+  };
+
   member(key: Term): boolean {
-    const { hash, keyBytes } = this.#keyOf(key);
-    return this.#read(this.#stripeOf(hash), (checked) => this.#findRun(hash, keyBytes, key, checked).first !== 0);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
+    return this.#read(this.#stripeOf(hash), (checked) => this.#findRun(hash, kb, 0, kn, key, checked).first !== 0);
   }
 
   delete(key: Term): boolean {
@@ -499,13 +575,15 @@ export class HashStore implements TableStore {
   }
 
   take(key: Term, decode = true): Tuple[] {
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const stripe = this.#stripeOf(hash);
     let nodes: number[] = [];
     let out: Tuple[] = [];
     this.#writeLock(stripe);
     try {
-      const run = this.#findRun(hash, keyBytes, key, false);
+      const run = this.#findRun(hash, kb, 0, kn, key, false);
       if (run.first !== 0) {
         nodes = this.#unlinkRun(stripe, run);
         out = decode ? nodes.map((node) => this.#objectOf(node)) : nodes.map(() => undefined as unknown as Tuple);
@@ -519,14 +597,16 @@ export class HashStore implements TableStore {
 
   deleteObject(object: Tuple): void {
     const key = object.at(this.keypos - 1);
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const objectBytes = termToBinary(object, CODEC);
     const stripe = this.#stripeOf(hash);
     const garbage: number[] = [];
     const w = this.#i32;
     this.#writeLock(stripe);
     try {
-      const run = this.#findRun(hash, keyBytes, key, false);
+      const run = this.#findRun(hash, kb, 0, kn, key, false);
       if (run.first === 0) return;
       let prev = run.prev;
       for (const node of this.#runNodes(run.first, run.last)) {
@@ -576,14 +656,16 @@ export class HashStore implements TableStore {
   }
 
   modify<R>(key: Term, update: (current: readonly Tuple[]) => { readonly objects?: readonly Tuple[]; readonly result: R }): R {
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const stripe = this.#stripeOf(hash);
     const w = this.#i32;
     let garbage: number[] = [];
     let grew = false;
     this.#writeLock(stripe);
     try {
-      const run = this.#findRun(hash, keyBytes, key, false);
+      const run = this.#findRun(hash, kb, 0, kn, key, false);
       const nodes = run.first === 0 ? [] : this.#runNodes(run.first, run.last);
       const outcome = update(nodes.map((node) => this.#objectOf(node)));
       if (outcome.objects !== undefined) {
@@ -635,10 +717,12 @@ export class HashStore implements TableStore {
   }
 
   next(key: Term): { readonly key: Term } | undefined {
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const w = this.#i32;
     const found = this.#read(this.#stripeOf(hash), (checked) => {
-      const run = this.#findRun(hash, keyBytes, key, checked);
+      const run = this.#findRun(hash, kb, 0, kn, key, checked);
       if (run.first === 0) return null;
       const next = this.#follow(Atomics.load(w, (run.last >> 2) + N_NEXT), checked);
       if (next !== 0) {
