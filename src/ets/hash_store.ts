@@ -178,8 +178,13 @@ export class HashStore implements TableStore {
   readonly keypos: number;
   readonly root: number;
   readonly #heap: SharedHeap;
-  readonly #i32: Int32Array;
-  readonly #u8: Uint8Array;
+  // Fixed-length views of the heap (a length-tracking view of a growable buffer is several times
+  // slower per access): #sync renews them when the buffer has grown. Synced after every lock
+  // taken, after every alloc, and in each optimistic attempt after its first seq load; so any
+  // node reached through a link published before that point lies inside them (its alloc grew
+  // the buffer before the link was stored). Optimistic readers bounds-check every offset.
+  #i32: Int32Array;
+  #u8: Uint8Array;
   readonly #stripes: number;
   readonly #optimistic: boolean;
   /** Int32 index of the root. */
@@ -187,8 +192,8 @@ export class HashStore implements TableStore {
 
   constructor(heap: SharedHeap, root: number) {
     this.#heap = heap;
-    this.#i32 = new Int32Array(heap.buffer);
-    this.#u8 = new Uint8Array(heap.buffer);
+    this.#i32 = new Int32Array(heap.buffer, 0, heap.buffer.byteLength >> 2);
+    this.#u8 = new Uint8Array(heap.buffer, 0, heap.buffer.byteLength);
     const w = this.#i32;
     const r = root >> 2;
     if (w[r + R_MAGIC] !== MAGIC_VALUE) throw new BeamError(ErrorCode.SHM_CORRUPT, `hash_store: no hash table at heap offset ${root}`);
@@ -230,9 +235,20 @@ export class HashStore implements TableStore {
     return this.#r + (STRIPES_AT + stripe * LINE) / 4;
   }
 
+  /** Renews the views if the heap's buffer has grown (see the fields). */
+  #sync(): void {
+    const buffer = this.#heap.buffer;
+    const n = buffer.byteLength;
+    if (n !== this.#u8.length) {
+      this.#u8 = new Uint8Array(buffer, 0, n);
+      this.#i32 = new Int32Array(buffer, 0, n >> 2);
+    }
+  }
+
   #writeLock(stripe: number): void {
     const l = this.#line(stripe);
     lockWord(this.#i32, l + S_LOCK);
+    this.#sync();
     Atomics.add(this.#i32, l + S_SEQ, 1);
   }
 
@@ -258,6 +274,7 @@ export class HashStore implements TableStore {
       for (let attempt = 0; attempt < SEQ_RETRIES; attempt++) {
         const s1 = Atomics.load(w, l + S_SEQ);
         if ((s1 & 1) !== 0) continue;
+        this.#sync();
         let result: R;
         try {
           result = read(true);
@@ -269,6 +286,7 @@ export class HashStore implements TableStore {
       }
     }
     lockWord(w, l + S_LOCK);
+    this.#sync();
     try {
       return read(false);
     } finally {
@@ -336,6 +354,7 @@ export class HashStore implements TableStore {
     const end = scratchEnd;
     const hash = hashTerm(key) >>> 0;
     const node = this.#heap.alloc(NODE_HEADER + end);
+    this.#sync();
     const w = this.#i32;
     const n = node >> 2;
     w[n + N_NEXT] = 0;
@@ -412,7 +431,7 @@ export class HashStore implements TableStore {
     const w = this.#i32;
     const l = this.#line(stripe);
     if (objects !== 0) Atomics.store(w, l + S_COUNT, w[l + S_COUNT]! + objects);
-    Atomics.store(w, l + S_BYTES, w[l + S_BYTES]! + sign * (this.#heap.sizeOf(node) + 8));
+    Atomics.store(w, l + S_BYTES, w[l + S_BYTES]! + sign * (w[(node >> 2) - 2]! + 8));
   }
 
   #objectsEqual(a: number, b: number): boolean {
@@ -603,7 +622,6 @@ export class HashStore implements TableStore {
     const objectBytes = termToBinary(object, CODEC);
     const stripe = this.#stripeOf(hash);
     const garbage: number[] = [];
-    const w = this.#i32;
     this.#writeLock(stripe);
     try {
       const run = this.#findRun(hash, kb, 0, kn, key, false);
@@ -613,7 +631,7 @@ export class HashStore implements TableStore {
         const bytes = this.#objectCopy(node, false);
         const same = (bytes.length === objectBytes.length && bytesEqual(bytes, 0, objectBytes, 0, bytes.length)) || exactEquals(HashStore.#decodeObject(bytes), object);
         if (same) {
-          Atomics.store(w, prev, Atomics.load(w, (node >> 2) + N_NEXT));
+          Atomics.store(this.#i32, prev, Atomics.load(this.#i32, (node >> 2) + N_NEXT));
           this.#account(stripe, -1, node, -1);
           garbage.push(node);
         } else {
@@ -660,7 +678,6 @@ export class HashStore implements TableStore {
     const kn = encodeKey(key);
     const kb = keyScratch;
     const stripe = this.#stripeOf(hash);
-    const w = this.#i32;
     let garbage: number[] = [];
     let grew = false;
     this.#writeLock(stripe);
@@ -671,14 +688,14 @@ export class HashStore implements TableStore {
       if (outcome.objects !== undefined) {
         const prepared = this.#prepareAll(outcome.objects);
         // Chain the new nodes, then put the chain where the run was (or at the head).
-        for (let i = 0; i + 1 < prepared.length; i++) w[(prepared[i]!.node >> 2) + N_NEXT] = prepared[i + 1]!.node;
-        const after = run.first === 0 ? Atomics.load(w, run.head) : Atomics.load(w, (run.last >> 2) + N_NEXT);
+        for (let i = 0; i + 1 < prepared.length; i++) this.#i32[(prepared[i]!.node >> 2) + N_NEXT] = prepared[i + 1]!.node;
+        const after = run.first === 0 ? Atomics.load(this.#i32, run.head) : Atomics.load(this.#i32, (run.last >> 2) + N_NEXT);
         const at = run.first === 0 ? run.head : run.prev;
         if (prepared.length === 0) {
-          Atomics.store(w, at, after);
+          Atomics.store(this.#i32, at, after);
         } else {
-          w[(prepared[prepared.length - 1]!.node >> 2) + N_NEXT] = after;
-          Atomics.store(w, at, prepared[0]!.node);
+          this.#i32[(prepared[prepared.length - 1]!.node >> 2) + N_NEXT] = after;
+          Atomics.store(this.#i32, at, prepared[0]!.node);
         }
         for (const node of nodes) this.#account(stripe, -1, node, -1);
         for (const p of prepared) this.#account(stripe, 1, p.node, 1);
@@ -695,14 +712,13 @@ export class HashStore implements TableStore {
 
   /** The first key of bucket `from` or later (bucket order), or undefined. */
   #firstFrom(from: number): { readonly key: Term } | undefined {
-    const w = this.#i32;
     for (let b = from; ; b++) {
       const found = this.#read(b & (this.#stripes - 1), (checked) => {
-        const buckets = Atomics.load(w, this.#r + R_BUCKETS);
-        const n = Atomics.load(w, this.#r + R_NBUCKETS);
+        const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS);
+        const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
         if (checked && (n <= 0 || buckets + n * 4 > this.#u8.length)) throw TORN;
         if (b >= n) return null;
-        const node = this.#follow(Atomics.load(w, (buckets >> 2) + b), checked);
+        const node = this.#follow(Atomics.load(this.#i32, (buckets >> 2) + b), checked);
         if (node === 0) return undefined;
         const { klen } = this.#nodeBytes(node, checked);
         return this.#u8.slice(node + NODE_HEADER, node + NODE_HEADER + klen);
@@ -720,16 +736,15 @@ export class HashStore implements TableStore {
     const hash = hashTerm(key) >>> 0;
     const kn = encodeKey(key);
     const kb = keyScratch;
-    const w = this.#i32;
     const found = this.#read(this.#stripeOf(hash), (checked) => {
       const run = this.#findRun(hash, kb, 0, kn, key, checked);
       if (run.first === 0) return null;
-      const next = this.#follow(Atomics.load(w, (run.last >> 2) + N_NEXT), checked);
+      const next = this.#follow(Atomics.load(this.#i32, (run.last >> 2) + N_NEXT), checked);
       if (next !== 0) {
         const { klen } = this.#nodeBytes(next, checked);
         return this.#u8.slice(next + NODE_HEADER, next + NODE_HEADER + klen);
       }
-      const buckets = Atomics.load(w, this.#r + R_BUCKETS) >> 2;
+      const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS) >> 2;
       return run.head - buckets + 1;
     });
     if (found === null) return undefined;
@@ -747,15 +762,14 @@ export class HashStore implements TableStore {
 
   /** The encoded objects of one stripe, as one consistent read. */
   #stripeObjects(stripe: number): Uint8Array[] {
-    const w = this.#i32;
     return this.#read(stripe, (checked) => {
-      const buckets = Atomics.load(w, this.#r + R_BUCKETS);
-      const n = Atomics.load(w, this.#r + R_NBUCKETS);
+      const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS);
+      const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
       if (checked && (n <= 0 || buckets + n * 4 > this.#u8.length)) throw TORN;
       const out: Uint8Array[] = [];
       let steps = 0;
       for (let b = stripe; b < n; b += this.#stripes) {
-        for (let node = this.#follow(Atomics.load(w, (buckets >> 2) + b), checked); node !== 0; node = this.#follow(Atomics.load(w, (node >> 2) + N_NEXT), checked)) {
+        for (let node = this.#follow(Atomics.load(this.#i32, (buckets >> 2) + b), checked); node !== 0; node = this.#follow(Atomics.load(this.#i32, (node >> 2) + N_NEXT), checked)) {
           if (checked && ++steps > MAX_CHAIN) throw TORN;
           out.push(this.#objectCopy(node, checked));
         }
@@ -771,20 +785,19 @@ export class HashStore implements TableStore {
   }
 
   deleteWhere(select: (object: Tuple) => boolean): number {
-    const w = this.#i32;
     let deleted = 0;
     for (let s = 0; s < this.#stripes; s++) {
       const garbage: number[] = [];
       this.#writeLock(s);
       try {
-        const buckets = Atomics.load(w, this.#r + R_BUCKETS) >> 2;
-        const n = Atomics.load(w, this.#r + R_NBUCKETS);
+        const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS) >> 2;
+        const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
         for (let b = s; b < n; b += this.#stripes) {
           let prev = buckets + b;
-          for (let node = w[prev]!; node !== 0; ) {
-            const next = w[(node >> 2) + N_NEXT]!;
+          for (let node = this.#i32[prev]!; node !== 0; ) {
+            const next = this.#i32[(node >> 2) + N_NEXT]!;
             if (select(this.#objectOf(node))) {
-              Atomics.store(w, prev, next);
+              Atomics.store(this.#i32, prev, next);
               this.#account(s, -1, node, -1);
               garbage.push(node);
             } else {
@@ -817,31 +830,31 @@ export class HashStore implements TableStore {
 
   /** Doubles the bucket array if stripe `stripe` is over its load (takes every lock). */
   #maybeGrow(stripe: number): void {
-    const w = this.#i32;
-    const n = Atomics.load(w, this.#r + R_NBUCKETS);
-    if (n >= MAX_BUCKETS || Atomics.load(w, this.#line(stripe) + S_COUNT) <= (LOAD * n) / this.#stripes) return;
+    const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
+    if (n >= MAX_BUCKETS || Atomics.load(this.#i32, this.#line(stripe) + S_COUNT) <= (LOAD * n) / this.#stripes) return;
     let old = 0;
     this.#lockAll();
     try {
-      if (Atomics.load(w, this.#r + R_NBUCKETS) !== n) return; // another writer grew it
+      if (Atomics.load(this.#i32, this.#r + R_NBUCKETS) !== n) return; // another writer grew it
       const size = n * 2;
       const fresh = this.#heap.alloc(size * 4);
+      this.#sync();
       this.#u8.fill(0, fresh, fresh + size * 4);
-      old = Atomics.load(w, this.#r + R_BUCKETS);
+      old = Atomics.load(this.#i32, this.#r + R_BUCKETS);
       const tails = new Int32Array(size); // Int32 index of each new chain's last link word
       for (let b = 0; b < size; b++) tails[b] = (fresh >> 2) + b;
       for (let b = 0; b < n; b++) {
-        for (let node = w[(old >> 2) + b]!; node !== 0; ) {
-          const next = w[(node >> 2) + N_NEXT]!;
-          const nb = (w[(node >> 2) + N_HASH]! >>> 0) & (size - 1);
-          w[(node >> 2) + N_NEXT] = 0;
-          Atomics.store(w, tails[nb]!, node);
+        for (let node = this.#i32[(old >> 2) + b]!; node !== 0; ) {
+          const next = this.#i32[(node >> 2) + N_NEXT]!;
+          const nb = (this.#i32[(node >> 2) + N_HASH]! >>> 0) & (size - 1);
+          this.#i32[(node >> 2) + N_NEXT] = 0;
+          Atomics.store(this.#i32, tails[nb]!, node);
           tails[nb] = (node >> 2) + N_NEXT;
           node = next;
         }
       }
-      Atomics.store(w, this.#r + R_BUCKETS, fresh);
-      Atomics.store(w, this.#r + R_NBUCKETS, size);
+      Atomics.store(this.#i32, this.#r + R_BUCKETS, fresh);
+      Atomics.store(this.#i32, this.#r + R_NBUCKETS, size);
     } finally {
       this.#unlockAll();
     }
@@ -849,18 +862,17 @@ export class HashStore implements TableStore {
   }
 
   destroy(): void {
-    const w = this.#i32;
     let nodes: number[];
     this.#lockAll();
     try {
       nodes = this.#unlinkEverything();
-      Atomics.store(w, this.#r + R_MAGIC, 0);
+      Atomics.store(this.#i32, this.#r + R_MAGIC, 0);
     } finally {
       this.#unlockAll();
     }
     this.#freeAll(nodes);
-    this.#heap.free(Atomics.load(w, this.#r + R_BUCKETS));
-    this.#heap.free(w[this.#r + R_BASE]!);
+    this.#heap.free(Atomics.load(this.#i32, this.#r + R_BUCKETS));
+    this.#heap.free(this.#i32[this.#r + R_BASE]!);
   }
 }
 
