@@ -39,10 +39,10 @@ import { sendMessage } from '../process/signals.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
 import { atom, Atom, atomName, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
 import { compileMatchPattern, compileMatchSpec, NO_MATCH, type CompiledMatchSpec } from './match_spec.js';
-import { isAlive, spaceOf, TYPE_NAMES, type EtsSpace } from './ets_space.js';
+import { isAlive, spaceOf, TYPE_NAMES, type EtsSpace, type OpenedTable } from './ets_space.js';
 import { storeFactory } from './store_factories.js';
-import { NAME_TAKEN, TableFlag, type TableEntry } from './table_catalog.js';
-import type { TableStore, TableType } from './table_store.js';
+import { NAME_TAKEN, TableFlag } from './table_catalog.js';
+import type { TableType } from './table_store.js';
 import { slotOfTid, tidOf } from './tid.js';
 
 /** A table: its name (named_table) or its id. */
@@ -93,15 +93,12 @@ interface Call {
   readonly space: EtsSpace;
 }
 
-/** An open table inside a call. */
-interface Open {
-  readonly entry: TableEntry;
-  readonly store: TableStore;
-  readonly tid: Ref;
-}
+/** An open table inside a call (cached per thread and serial: see EtsSpace.opened). */
+type Open = OpenedTable;
 
 function callerOf(fn: string, arity: number): Process {
-  if (currentProcessOrUndefined() !== undefined) return currentProcess(`ets.${fn}`);
+  const current = currentProcessOrUndefined();
+  if (current !== undefined) return current.hasPendingExit ? currentProcess(`ets.${fn}`) : current;
   const proc = callerProcessOrUndefined();
   if (proc !== undefined) return proc;
   const n = embeddingCount();
@@ -141,14 +138,18 @@ function open(call: Call, tab: unknown, access: Access): Open {
     if (slot < 0) badarg(call.fn, call.arity, 1, MSG_ID);
     serial = catalog.serialOf(slot);
   }
-  const entry = catalog.entry(slot);
-  if (entry.serial !== serial || !catalog.isLive(slot, serial)) badarg(call.fn, call.arity, 1, MSG_ID);
+  const opened = call.space.opened(slot, serial);
+  if (opened === undefined || !catalog.isLive(slot, serial)) badarg(call.fn, call.arity, 1, MSG_ID);
   if (access !== Access.NONE) {
-    const owner = catalog.ownerIs(slot, call.proc.pid);
-    const allowed = owner || (access === Access.READ ? entry.protection !== PRIVATE : access === Access.WRITE ? entry.protection === PUBLIC : false);
-    if (!allowed) badarg(call.fn, call.arity, 1, MSG_ACCESS);
+    const protection = opened.entry.protection;
+    const open = access === Access.READ ? protection !== PRIVATE : access === Access.WRITE ? protection === PUBLIC : false;
+    if (!open && !catalog.ownerIs(slot, call.proc.pid)) badarg(call.fn, call.arity, 1, MSG_ACCESS);
   }
-  return { entry, store: call.space.store(entry), tid: tidOf(slot, serial) };
+  return opened;
+}
+
+function tidOfOpen(t: Open): Ref {
+  return tidOf(t.entry.slot, t.entry.serial);
 }
 
 function typeOf(t: Open): TableType {
@@ -559,7 +560,7 @@ function rename(tab: Tab, name: Atom | boolean | null | undefined): Term {
     const t = open(call, tab, Access.WRITE);
     const text = atomName(name);
     if (text === undefined) badarg('rename', 2, 2, 'not an atom');
-    if ((t.entry.flags & TableFlag.NAMED) === 0) return t.tid; // OTP: renaming an unnamed table has no effect
+    if ((t.entry.flags & TableFlag.NAMED) === 0) return tidOfOpen(t); // OTP: renaming an unnamed table has no effect
     try {
       if (!call.space.catalog.rename(t.entry.slot, t.entry.serial, text)) badarg('rename', 2, 1, MSG_ID);
     } catch (error) {
@@ -636,7 +637,7 @@ function infoItem(call: Call, t: Open, item: InfoItem): Term {
   const runtime = call.proc.runtime;
   switch (item) {
     case 'id':
-      return t.tid;
+      return tidOfOpen(t);
     case 'decentralized_counters':
       return (e.flags & TableFlag.DECENTRALIZED_COUNTERS) !== 0;
     case 'read_concurrency':
@@ -648,9 +649,11 @@ function infoItem(call: Call, t: Open, item: InfoItem): Term {
     case 'memory':
       return Math.ceil(t.store.memoryBytes() / 8); // words, as OTP
     case 'owner':
-      return pidOf(runtime.node, runtime.creation, e.owner);
-    case 'heir':
-      return e.heir === undefined ? A_NONE : pidOf(runtime.node, runtime.creation, e.heir);
+      return pidOf(runtime.node, runtime.creation, call.space.catalog.entry(e.slot).owner); // owner and heir change: read now
+    case 'heir': {
+      const heir = call.space.catalog.entry(e.slot).heir;
+      return heir === undefined ? A_NONE : pidOf(runtime.node, runtime.creation, heir);
+    }
     case 'name':
       return nameTerm(call.space.catalog.nameOf(e.slot));
     case 'size':
@@ -708,7 +711,7 @@ function giveAway(tab: Tab, pid: Pid, giftData: Term): true {
   });
   const { call, t } = sent;
   const runtime = call.proc.runtime;
-  sendMessage(runtime, call.proc.pid, pid, tuple(A_ETS_TRANSFER, t.tid, call.proc.pid, giftData));
+  sendMessage(runtime, call.proc.pid, pid, tuple(A_ETS_TRANSFER, tidOfOpen(t), call.proc.pid, giftData));
   flushEmbedding(call.proc);
   // The receiver may have died after the check: then it is the owner that exited.
   if (!isAlive(runtime, pid)) call.space.ownerGone(runtime, t.entry.slot, t.entry.serial, pid);

@@ -1,7 +1,10 @@
 /**
  * src/ets/ets_space.ts: one thread's view of its VM's ETS memory: the SharedHeap and the
  * TableCatalog (attached from the VM's SharedArrayBuffers, or created for a one-thread VM),
- * and this thread's cache of attached stores (slot -> store, revalidated by the slot's serial).
+ * and this thread's cache of opened tables (slot -> the entry's fixed fields and the attached
+ * store, revalidated by the slot's serial: a serial names one table's life, and its type,
+ * keypos, protection, flags and root never change during it; owner and heir do, so they are
+ * not cached: read them from the catalog).
  *
  * Reach: a thread's Runtime holds its space (`runtime.ets`), attached at the first ETS call,
  * as the process API reaches the Runtime through the current process (`proc.runtime`). The
@@ -27,6 +30,15 @@ import { TableCatalog, type TableEntry } from './table_catalog.js';
 import type { TableStore, TableType } from './table_store.js';
 import { tidOf } from './tid.js';
 
+/** The fields of a table entry that are fixed for the table's life (one serial). */
+export type FixedEntry = Omit<TableEntry, 'owner' | 'heir'>;
+
+/** A table opened on this thread: its fixed entry fields and its store. */
+export interface OpenedTable {
+  readonly entry: FixedEntry;
+  readonly store: TableStore;
+}
+
 /** The SharedArrayBuffers of a VM's ETS (structured-cloneable: they go in WorkerInit). */
 export interface EtsBuffers {
   readonly heap: SharedArrayBuffer;
@@ -47,7 +59,8 @@ export function createEtsBuffers(pids: number = DEFAULT_PROCESS_LIMIT): EtsBuffe
 export class EtsSpace {
   readonly heap: SharedHeap;
   readonly catalog: TableCatalog;
-  readonly #stores = new Map<number, { readonly serial: number; readonly store: TableStore }>();
+  /** slot -> the table opened there (the entry's serial says which life of the slot). */
+  readonly #opened: Array<OpenedTable | undefined> = [];
 
   constructor(buffers: EtsBuffers) {
     this.heap = new SharedHeap(buffers.heap);
@@ -58,14 +71,27 @@ export class EtsSpace {
     return { heap: this.heap.buffer, catalog: this.catalog.buffer };
   }
 
+  /**
+   * The table of `slot` in its life `serial`, attached once per thread and serial; undefined when
+   * the slot holds another serial now. The caller is inside a catalog operation (enter/leave) and
+   * checks `isLive(slot, serial)` after this call.
+   */
+  opened(slot: number, serial: number): OpenedTable | undefined {
+    const cached = this.#opened[slot];
+    if (cached !== undefined && cached.entry.serial === serial) return cached;
+    const entry = this.catalog.entry(slot);
+    if (entry.serial !== serial) return undefined;
+    const { owner: _owner, heir: _heir, ...fixed } = entry;
+    const table: OpenedTable = { entry: fixed, store: storeFactory(TYPE_NAMES[entry.type]!)!.attach(this.heap, entry.root) };
+    this.#opened[slot] = table;
+    return table;
+  }
+
   /** The store of a live table (attached once per thread and serial). */
-  store(entry: TableEntry): TableStore {
-    const cached = this.#stores.get(entry.slot);
-    if (cached !== undefined && cached.serial === entry.serial) return cached.store;
-    const factory = storeFactory(TYPE_NAMES[entry.type]!)!;
-    const store = factory.attach(this.heap, entry.root);
-    this.#stores.set(entry.slot, { serial: entry.serial, store });
-    return store;
+  store(entry: FixedEntry): TableStore {
+    const table = this.opened(entry.slot, entry.serial);
+    if (table === undefined) throw new Error(`ets_space: slot ${entry.slot} no longer holds serial ${entry.serial}`);
+    return table.store;
   }
 
   /** Deletes a table (any thread); false if it was already gone. */
@@ -73,7 +99,7 @@ export class EtsSpace {
     const entry = this.catalog.entry(slot);
     if (entry.serial !== serial) return false;
     const deleted = this.catalog.delete(slot, serial, () => this.store(entry).destroy());
-    this.#stores.delete(slot);
+    if (this.#opened[slot]?.entry.serial === serial) this.#opened[slot] = undefined;
     return deleted;
   }
 

@@ -68,7 +68,7 @@
  * Threads: any thread, any method, concurrently. Bad input: the API (ets.ts) checks terms;
  * here a term that cannot be encoded throws the codec's error before the table changes.
  */
-import { decodeFrom, termToBinary } from '../codec/index.js';
+import { decodeFrom, encodedSize, encodeInto, termToBinary } from '../codec/index.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
 import { exactEquals, hashTerm, type Term, type Tuple } from '../term/index.js';
 import { lockWord, unlockWord } from './lock.js';
@@ -118,12 +118,54 @@ const TYPE_OF_CODE: ReadonlyArray<TableType | undefined> = ['set', undefined, 'b
 /** Thrown inside an optimistic read that saw inconsistent memory. */
 const TORN: unique symbol = Symbol('beamjs.ets.torn');
 
-/** An object ready to link: its node is allocated and written. */
+/** An object ready to link: its node is allocated and written (its key's bytes at node + NODE_HEADER). */
 interface Prepared {
   readonly key: Term;
   readonly hash: number;
-  readonly keyBytes: Uint8Array;
+  readonly klen: number;
   readonly node: number;
+}
+
+// Per-thread scratch buffers (module state: each thread loads its own copy of this file). None
+// is held across a call that may enter another ETS operation: the key scratch lives from the
+// key's encoding to the end of its chain walk (modify's callback, which runs after the walk, is
+// ours and calls no store); the object scratch from an object's encoding to its copy into its
+// node; the read scratch from an optimistic copy to the decoding right after it.
+const SCRATCH = 256;
+/** Above this a scratch buffer that grew goes back to SCRATCH bytes after its use. */
+const SCRATCH_KEEP = 1 << 16;
+let keyScratch: Uint8Array = new Uint8Array(SCRATCH);
+let objectScratch: Uint8Array = new Uint8Array(SCRATCH);
+let readScratch: Uint8Array = new Uint8Array(SCRATCH);
+
+/** Encodes `term` (with 131) into `buffer` at `at`; returns [the buffer, grown if needed, and the end]. */
+function encodeScratch(buffer: Uint8Array, term: Term, at: number): Uint8Array {
+  const end = encodeInto(term, buffer, at, CODEC);
+  if (end >= 0) {
+    scratchEnd = end;
+    return buffer;
+  }
+  const grown = new Uint8Array(at + encodedSize(term, CODEC) + SCRATCH);
+  grown.set(buffer.subarray(0, at));
+  scratchEnd = encodeInto(term, grown, at, CODEC);
+  return grown;
+}
+/** The end offset of the last encodeScratch. */
+let scratchEnd = 0;
+
+/** Encodes a key into the key scratch; returns its length (bytes at keyScratch[0..length)). */
+function encodeKey(key: Term): number {
+  keyScratch = encodeScratch(keyScratch, key, 0);
+  return scratchEnd;
+}
+
+/** Copies n bytes (small copies by a loop: no view object). */
+function copyBytes(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) to[toAt + i] = from[fromAt + i]!;
+  } else {
+    to.set(from.subarray(fromAt, fromAt + n), toAt);
+  }
 }
 
 function bytesEqual(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number): boolean {
@@ -136,8 +178,13 @@ export class HashStore implements TableStore {
   readonly keypos: number;
   readonly root: number;
   readonly #heap: SharedHeap;
-  readonly #i32: Int32Array;
-  readonly #u8: Uint8Array;
+  // Fixed-length views of the heap (a length-tracking view of a growable buffer is several times
+  // slower per access): #sync renews them when the buffer has grown. Synced after every lock
+  // taken, after every alloc, and in each optimistic attempt after its first seq load; so any
+  // node reached through a link published before that point lies inside them (its alloc grew
+  // the buffer before the link was stored). Optimistic readers bounds-check every offset.
+  #i32: Int32Array;
+  #u8: Uint8Array;
   readonly #stripes: number;
   readonly #optimistic: boolean;
   /** Int32 index of the root. */
@@ -145,8 +192,8 @@ export class HashStore implements TableStore {
 
   constructor(heap: SharedHeap, root: number) {
     this.#heap = heap;
-    this.#i32 = new Int32Array(heap.buffer);
-    this.#u8 = new Uint8Array(heap.buffer);
+    this.#i32 = new Int32Array(heap.buffer, 0, heap.buffer.byteLength >> 2);
+    this.#u8 = new Uint8Array(heap.buffer, 0, heap.buffer.byteLength);
     const w = this.#i32;
     const r = root >> 2;
     if (w[r + R_MAGIC] !== MAGIC_VALUE) throw new BeamError(ErrorCode.SHM_CORRUPT, `hash_store: no hash table at heap offset ${root}`);
@@ -188,9 +235,20 @@ export class HashStore implements TableStore {
     return this.#r + (STRIPES_AT + stripe * LINE) / 4;
   }
 
+  /** Renews the views if the heap's buffer has grown (see the fields). */
+  #sync(): void {
+    const buffer = this.#heap.buffer;
+    const n = buffer.byteLength;
+    if (n !== this.#u8.length) {
+      this.#u8 = new Uint8Array(buffer, 0, n);
+      this.#i32 = new Int32Array(buffer, 0, n >> 2);
+    }
+  }
+
   #writeLock(stripe: number): void {
     const l = this.#line(stripe);
     lockWord(this.#i32, l + S_LOCK);
+    this.#sync();
     Atomics.add(this.#i32, l + S_SEQ, 1);
   }
 
@@ -216,6 +274,7 @@ export class HashStore implements TableStore {
       for (let attempt = 0; attempt < SEQ_RETRIES; attempt++) {
         const s1 = Atomics.load(w, l + S_SEQ);
         if ((s1 & 1) !== 0) continue;
+        this.#sync();
         let result: R;
         try {
           result = read(true);
@@ -227,6 +286,7 @@ export class HashStore implements TableStore {
       }
     }
     lockWord(w, l + S_LOCK);
+    this.#sync();
     try {
       return read(false);
     } finally {
@@ -251,12 +311,13 @@ export class HashStore implements TableStore {
   }
 
   /** True when the node holds `key` (hash first, then bytes, then =:= on the decoded key). */
-  #hasKey(node: number, hash: number, keyBytes: Uint8Array, key: Term, checked: boolean): boolean {
+  #hasKey(node: number, hash: number, kb: Uint8Array, kat: number, kn: number, key: Term, checked: boolean): boolean {
     const w = this.#i32;
     if (w[(node >> 2) + N_HASH]! >>> 0 !== hash) return false;
-    const { klen } = this.#nodeBytes(node, checked);
+    const klen = w[(node >> 2) + N_KLEN]!;
+    if (checked && (klen <= 0 || node + NODE_HEADER + klen > this.#u8.length)) throw TORN;
     const at = node + NODE_HEADER;
-    if (klen === keyBytes.length && bytesEqual(this.#u8, at, keyBytes, 0, klen)) return true;
+    if (klen === kn && bytesEqual(this.#u8, at, kb, kat, klen)) return true;
     return exactEquals(this.#decodeCopy(at, klen, checked), key);
   }
 
@@ -284,21 +345,25 @@ export class HashStore implements TableStore {
     return decodeFrom(bytes, 0, CODEC).term as Tuple;
   }
 
+  /** Encodes key and object into the object scratch, then copies them into a new node. */
   #prepare(object: Tuple): Prepared {
     const key = object.at(this.keypos - 1);
-    const keyBytes = termToBinary(key, CODEC);
-    const objectBytes = termToBinary(object, CODEC);
+    objectScratch = encodeScratch(objectScratch, key, 0);
+    const klen = scratchEnd;
+    objectScratch = encodeScratch(objectScratch, object, klen);
+    const end = scratchEnd;
     const hash = hashTerm(key) >>> 0;
-    const node = this.#heap.alloc(NODE_HEADER + keyBytes.length + objectBytes.length);
+    const node = this.#heap.alloc(NODE_HEADER + end);
+    this.#sync();
     const w = this.#i32;
     const n = node >> 2;
     w[n + N_NEXT] = 0;
     w[n + N_HASH] = hash | 0;
-    w[n + N_KLEN] = keyBytes.length;
-    w[n + N_OLEN] = objectBytes.length;
-    this.#u8.set(keyBytes, node + NODE_HEADER);
-    this.#u8.set(objectBytes, node + NODE_HEADER + keyBytes.length);
-    return { key, hash, keyBytes, node };
+    w[n + N_KLEN] = klen;
+    w[n + N_OLEN] = end - klen;
+    copyBytes(objectScratch, 0, this.#u8, node + NODE_HEADER, end);
+    if (objectScratch.length > SCRATCH_KEEP) objectScratch = new Uint8Array(SCRATCH);
+    return { key, hash, klen, node };
   }
 
   #prepareAll(objects: readonly Tuple[]): Prepared[] {
@@ -329,7 +394,7 @@ export class HashStore implements TableStore {
    * The run of `key` in its chain: `prev` is the link word index that points to its first
    * node (the bucket word or a node's next word), `first`/`last` its nodes (0: absent).
    */
-  #findRun(hash: number, keyBytes: Uint8Array, key: Term, checked: boolean): { readonly prev: number; readonly first: number; readonly last: number; readonly head: number } {
+  #findRun(hash: number, kb: Uint8Array, kat: number, kn: number, key: Term, checked: boolean): { readonly prev: number; readonly first: number; readonly last: number; readonly head: number } {
     const w = this.#i32;
     const head = this.#bucketIndex(hash, checked);
     let prev = head;
@@ -337,11 +402,11 @@ export class HashStore implements TableStore {
     let steps = 0;
     while (node !== 0) {
       if (checked && ++steps > MAX_CHAIN) throw TORN;
-      if (this.#hasKey(node, hash, keyBytes, key, checked)) {
+      if (this.#hasKey(node, hash, kb, kat, kn, key, checked)) {
         let last = node;
         for (;;) {
           const next = this.#follow(Atomics.load(w, (last >> 2) + N_NEXT), checked);
-          if (next === 0 || !this.#hasKey(next, hash, keyBytes, key, checked)) break;
+          if (next === 0 || !this.#hasKey(next, hash, kb, kat, kn, key, checked)) break;
           if (checked && ++steps > MAX_CHAIN) throw TORN;
           last = next;
         }
@@ -366,7 +431,7 @@ export class HashStore implements TableStore {
     const w = this.#i32;
     const l = this.#line(stripe);
     if (objects !== 0) Atomics.store(w, l + S_COUNT, w[l + S_COUNT]! + objects);
-    Atomics.store(w, l + S_BYTES, w[l + S_BYTES]! + sign * (this.#heap.sizeOf(node) + 8));
+    Atomics.store(w, l + S_BYTES, w[l + S_BYTES]! + sign * (w[(node >> 2) - 2]! + 8));
   }
 
   #objectsEqual(a: number, b: number): boolean {
@@ -380,7 +445,7 @@ export class HashStore implements TableStore {
   #link(p: Prepared): number {
     const w = this.#i32;
     const stripe = this.#stripeOf(p.hash);
-    const run = this.#findRun(p.hash, p.keyBytes, p.key, false);
+    const run = this.#findRun(p.hash, this.#u8, p.node + NODE_HEADER, p.klen, p.key, false);
     const n = p.node >> 2;
     if (run.first === 0) {
       w[n + N_NEXT] = Atomics.load(w, run.head);
@@ -450,7 +515,7 @@ export class HashStore implements TableStore {
     let inserted = false;
     for (const s of stripes) this.#writeLock(s);
     try {
-      if (prepared.every((p) => this.#findRun(p.hash, p.keyBytes, p.key, false).first === 0)) {
+      if (prepared.every((p) => this.#findRun(p.hash, this.#u8, p.node + NODE_HEADER, p.klen, p.key, false).first === 0)) {
         for (const p of prepared) {
           const old = this.#link(p);
           if (old !== 0) garbage.push(old);
@@ -469,29 +534,59 @@ export class HashStore implements TableStore {
     return true;
   }
 
-  #keyOf(key: Term): { readonly hash: number; readonly keyBytes: Uint8Array } {
-    return { hash: hashTerm(key) >>> 0, keyBytes: termToBinary(key, CODEC) };
-  }
 
   lookup(key: Term): Tuple[] {
-    const { hash, keyBytes } = this.#keyOf(key);
-    const copies = this.#read(this.#stripeOf(hash), (checked) => {
-      const run = this.#findRun(hash, keyBytes, key, checked);
-      if (run.first === 0) return [];
-      const out: Uint8Array[] = [];
-      let steps = 0;
-      for (let node = run.first; ; node = this.#follow(Atomics.load(this.#i32, (node >> 2) + N_NEXT), checked)) {
-        if (node === 0 || (checked && ++steps > MAX_CHAIN)) throw TORN;
-        out.push(this.#objectCopy(node, checked));
-        if (node === run.last) return out;
-      }
-    });
-    return copies.map((bytes) => HashStore.#decodeObject(bytes));
+    const hash = hashTerm(key) >>> 0;
+    this.#qHash = hash;
+    this.#qKlen = encodeKey(key);
+    this.#qKey = key;
+    const count = this.#read(this.#stripeOf(hash), this.#copyRun);
+    this.#qKey = undefined;
+    const bytes = readScratch;
+    const out: Tuple[] = [];
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const decoded = decodeFrom(bytes, pos, CODEC);
+      out.push(decoded.term as Tuple);
+      pos = decoded.end;
+    }
+    if (readScratch.length > SCRATCH_KEEP) readScratch = new Uint8Array(SCRATCH);
+    return out;
   }
 
+  // The key of the lookup in flight (set by lookup for #copyRun: no closure per call).
+  #qHash = 0;
+  #qKlen = 0;
+  #qKey: Term = undefined;
+
+  /** A read section of lookup: copies the objects of the key's run into the read scratch, back to back; returns their number. */
+  readonly #copyRun = (checked: boolean): number => {
+    const run = this.#findRun(this.#qHash, keyScratch, 0, this.#qKlen, this.#qKey, checked);
+    if (run.first === 0) return 0;
+    const u8 = this.#u8;
+    let pos = 0;
+    let count = 0;
+    let steps = 0;
+    for (let node = run.first; ; node = this.#follow(Atomics.load(this.#i32, (node >> 2) + N_NEXT), checked)) {
+      if (node === 0 || (checked && ++steps > MAX_CHAIN)) throw TORN;
+      const { klen, olen } = this.#nodeBytes(node, checked);
+      if (pos + olen > readScratch.length) {
+        const grown = new Uint8Array(2 * (pos + olen));
+        grown.set(readScratch.subarray(0, pos));
+        readScratch = grown;
+      }
+      copyBytes(u8, node + NODE_HEADER + klen, readScratch, pos, olen);
+      pos += olen;
+      count++;
+      if (node === run.last) return count;
+    }
+  };
+
   member(key: Term): boolean {
-    const { hash, keyBytes } = this.#keyOf(key);
-    return this.#read(this.#stripeOf(hash), (checked) => this.#findRun(hash, keyBytes, key, checked).first !== 0);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
+    return this.#read(this.#stripeOf(hash), (checked) => this.#findRun(hash, kb, 0, kn, key, checked).first !== 0);
   }
 
   delete(key: Term): boolean {
@@ -499,13 +594,15 @@ export class HashStore implements TableStore {
   }
 
   take(key: Term, decode = true): Tuple[] {
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const stripe = this.#stripeOf(hash);
     let nodes: number[] = [];
     let out: Tuple[] = [];
     this.#writeLock(stripe);
     try {
-      const run = this.#findRun(hash, keyBytes, key, false);
+      const run = this.#findRun(hash, kb, 0, kn, key, false);
       if (run.first !== 0) {
         nodes = this.#unlinkRun(stripe, run);
         out = decode ? nodes.map((node) => this.#objectOf(node)) : nodes.map(() => undefined as unknown as Tuple);
@@ -519,21 +616,22 @@ export class HashStore implements TableStore {
 
   deleteObject(object: Tuple): void {
     const key = object.at(this.keypos - 1);
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const objectBytes = termToBinary(object, CODEC);
     const stripe = this.#stripeOf(hash);
     const garbage: number[] = [];
-    const w = this.#i32;
     this.#writeLock(stripe);
     try {
-      const run = this.#findRun(hash, keyBytes, key, false);
+      const run = this.#findRun(hash, kb, 0, kn, key, false);
       if (run.first === 0) return;
       let prev = run.prev;
       for (const node of this.#runNodes(run.first, run.last)) {
         const bytes = this.#objectCopy(node, false);
         const same = (bytes.length === objectBytes.length && bytesEqual(bytes, 0, objectBytes, 0, bytes.length)) || exactEquals(HashStore.#decodeObject(bytes), object);
         if (same) {
-          Atomics.store(w, prev, Atomics.load(w, (node >> 2) + N_NEXT));
+          Atomics.store(this.#i32, prev, Atomics.load(this.#i32, (node >> 2) + N_NEXT));
           this.#account(stripe, -1, node, -1);
           garbage.push(node);
         } else {
@@ -576,27 +674,28 @@ export class HashStore implements TableStore {
   }
 
   modify<R>(key: Term, update: (current: readonly Tuple[]) => { readonly objects?: readonly Tuple[]; readonly result: R }): R {
-    const { hash, keyBytes } = this.#keyOf(key);
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const stripe = this.#stripeOf(hash);
-    const w = this.#i32;
     let garbage: number[] = [];
     let grew = false;
     this.#writeLock(stripe);
     try {
-      const run = this.#findRun(hash, keyBytes, key, false);
+      const run = this.#findRun(hash, kb, 0, kn, key, false);
       const nodes = run.first === 0 ? [] : this.#runNodes(run.first, run.last);
       const outcome = update(nodes.map((node) => this.#objectOf(node)));
       if (outcome.objects !== undefined) {
         const prepared = this.#prepareAll(outcome.objects);
         // Chain the new nodes, then put the chain where the run was (or at the head).
-        for (let i = 0; i + 1 < prepared.length; i++) w[(prepared[i]!.node >> 2) + N_NEXT] = prepared[i + 1]!.node;
-        const after = run.first === 0 ? Atomics.load(w, run.head) : Atomics.load(w, (run.last >> 2) + N_NEXT);
+        for (let i = 0; i + 1 < prepared.length; i++) this.#i32[(prepared[i]!.node >> 2) + N_NEXT] = prepared[i + 1]!.node;
+        const after = run.first === 0 ? Atomics.load(this.#i32, run.head) : Atomics.load(this.#i32, (run.last >> 2) + N_NEXT);
         const at = run.first === 0 ? run.head : run.prev;
         if (prepared.length === 0) {
-          Atomics.store(w, at, after);
+          Atomics.store(this.#i32, at, after);
         } else {
-          w[(prepared[prepared.length - 1]!.node >> 2) + N_NEXT] = after;
-          Atomics.store(w, at, prepared[0]!.node);
+          this.#i32[(prepared[prepared.length - 1]!.node >> 2) + N_NEXT] = after;
+          Atomics.store(this.#i32, at, prepared[0]!.node);
         }
         for (const node of nodes) this.#account(stripe, -1, node, -1);
         for (const p of prepared) this.#account(stripe, 1, p.node, 1);
@@ -613,14 +712,13 @@ export class HashStore implements TableStore {
 
   /** The first key of bucket `from` or later (bucket order), or undefined. */
   #firstFrom(from: number): { readonly key: Term } | undefined {
-    const w = this.#i32;
     for (let b = from; ; b++) {
       const found = this.#read(b & (this.#stripes - 1), (checked) => {
-        const buckets = Atomics.load(w, this.#r + R_BUCKETS);
-        const n = Atomics.load(w, this.#r + R_NBUCKETS);
+        const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS);
+        const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
         if (checked && (n <= 0 || buckets + n * 4 > this.#u8.length)) throw TORN;
         if (b >= n) return null;
-        const node = this.#follow(Atomics.load(w, (buckets >> 2) + b), checked);
+        const node = this.#follow(Atomics.load(this.#i32, (buckets >> 2) + b), checked);
         if (node === 0) return undefined;
         const { klen } = this.#nodeBytes(node, checked);
         return this.#u8.slice(node + NODE_HEADER, node + NODE_HEADER + klen);
@@ -635,17 +733,18 @@ export class HashStore implements TableStore {
   }
 
   next(key: Term): { readonly key: Term } | undefined {
-    const { hash, keyBytes } = this.#keyOf(key);
-    const w = this.#i32;
+    const hash = hashTerm(key) >>> 0;
+    const kn = encodeKey(key);
+    const kb = keyScratch;
     const found = this.#read(this.#stripeOf(hash), (checked) => {
-      const run = this.#findRun(hash, keyBytes, key, checked);
+      const run = this.#findRun(hash, kb, 0, kn, key, checked);
       if (run.first === 0) return null;
-      const next = this.#follow(Atomics.load(w, (run.last >> 2) + N_NEXT), checked);
+      const next = this.#follow(Atomics.load(this.#i32, (run.last >> 2) + N_NEXT), checked);
       if (next !== 0) {
         const { klen } = this.#nodeBytes(next, checked);
         return this.#u8.slice(next + NODE_HEADER, next + NODE_HEADER + klen);
       }
-      const buckets = Atomics.load(w, this.#r + R_BUCKETS) >> 2;
+      const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS) >> 2;
       return run.head - buckets + 1;
     });
     if (found === null) return undefined;
@@ -663,15 +762,14 @@ export class HashStore implements TableStore {
 
   /** The encoded objects of one stripe, as one consistent read. */
   #stripeObjects(stripe: number): Uint8Array[] {
-    const w = this.#i32;
     return this.#read(stripe, (checked) => {
-      const buckets = Atomics.load(w, this.#r + R_BUCKETS);
-      const n = Atomics.load(w, this.#r + R_NBUCKETS);
+      const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS);
+      const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
       if (checked && (n <= 0 || buckets + n * 4 > this.#u8.length)) throw TORN;
       const out: Uint8Array[] = [];
       let steps = 0;
       for (let b = stripe; b < n; b += this.#stripes) {
-        for (let node = this.#follow(Atomics.load(w, (buckets >> 2) + b), checked); node !== 0; node = this.#follow(Atomics.load(w, (node >> 2) + N_NEXT), checked)) {
+        for (let node = this.#follow(Atomics.load(this.#i32, (buckets >> 2) + b), checked); node !== 0; node = this.#follow(Atomics.load(this.#i32, (node >> 2) + N_NEXT), checked)) {
           if (checked && ++steps > MAX_CHAIN) throw TORN;
           out.push(this.#objectCopy(node, checked));
         }
@@ -687,20 +785,19 @@ export class HashStore implements TableStore {
   }
 
   deleteWhere(select: (object: Tuple) => boolean): number {
-    const w = this.#i32;
     let deleted = 0;
     for (let s = 0; s < this.#stripes; s++) {
       const garbage: number[] = [];
       this.#writeLock(s);
       try {
-        const buckets = Atomics.load(w, this.#r + R_BUCKETS) >> 2;
-        const n = Atomics.load(w, this.#r + R_NBUCKETS);
+        const buckets = Atomics.load(this.#i32, this.#r + R_BUCKETS) >> 2;
+        const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
         for (let b = s; b < n; b += this.#stripes) {
           let prev = buckets + b;
-          for (let node = w[prev]!; node !== 0; ) {
-            const next = w[(node >> 2) + N_NEXT]!;
+          for (let node = this.#i32[prev]!; node !== 0; ) {
+            const next = this.#i32[(node >> 2) + N_NEXT]!;
             if (select(this.#objectOf(node))) {
-              Atomics.store(w, prev, next);
+              Atomics.store(this.#i32, prev, next);
               this.#account(s, -1, node, -1);
               garbage.push(node);
             } else {
@@ -733,31 +830,31 @@ export class HashStore implements TableStore {
 
   /** Doubles the bucket array if stripe `stripe` is over its load (takes every lock). */
   #maybeGrow(stripe: number): void {
-    const w = this.#i32;
-    const n = Atomics.load(w, this.#r + R_NBUCKETS);
-    if (n >= MAX_BUCKETS || Atomics.load(w, this.#line(stripe) + S_COUNT) <= (LOAD * n) / this.#stripes) return;
+    const n = Atomics.load(this.#i32, this.#r + R_NBUCKETS);
+    if (n >= MAX_BUCKETS || Atomics.load(this.#i32, this.#line(stripe) + S_COUNT) <= (LOAD * n) / this.#stripes) return;
     let old = 0;
     this.#lockAll();
     try {
-      if (Atomics.load(w, this.#r + R_NBUCKETS) !== n) return; // another writer grew it
+      if (Atomics.load(this.#i32, this.#r + R_NBUCKETS) !== n) return; // another writer grew it
       const size = n * 2;
       const fresh = this.#heap.alloc(size * 4);
+      this.#sync();
       this.#u8.fill(0, fresh, fresh + size * 4);
-      old = Atomics.load(w, this.#r + R_BUCKETS);
+      old = Atomics.load(this.#i32, this.#r + R_BUCKETS);
       const tails = new Int32Array(size); // Int32 index of each new chain's last link word
       for (let b = 0; b < size; b++) tails[b] = (fresh >> 2) + b;
       for (let b = 0; b < n; b++) {
-        for (let node = w[(old >> 2) + b]!; node !== 0; ) {
-          const next = w[(node >> 2) + N_NEXT]!;
-          const nb = (w[(node >> 2) + N_HASH]! >>> 0) & (size - 1);
-          w[(node >> 2) + N_NEXT] = 0;
-          Atomics.store(w, tails[nb]!, node);
+        for (let node = this.#i32[(old >> 2) + b]!; node !== 0; ) {
+          const next = this.#i32[(node >> 2) + N_NEXT]!;
+          const nb = (this.#i32[(node >> 2) + N_HASH]! >>> 0) & (size - 1);
+          this.#i32[(node >> 2) + N_NEXT] = 0;
+          Atomics.store(this.#i32, tails[nb]!, node);
           tails[nb] = (node >> 2) + N_NEXT;
           node = next;
         }
       }
-      Atomics.store(w, this.#r + R_BUCKETS, fresh);
-      Atomics.store(w, this.#r + R_NBUCKETS, size);
+      Atomics.store(this.#i32, this.#r + R_BUCKETS, fresh);
+      Atomics.store(this.#i32, this.#r + R_NBUCKETS, size);
     } finally {
       this.#unlockAll();
     }
@@ -765,18 +862,17 @@ export class HashStore implements TableStore {
   }
 
   destroy(): void {
-    const w = this.#i32;
     let nodes: number[];
     this.#lockAll();
     try {
       nodes = this.#unlinkEverything();
-      Atomics.store(w, this.#r + R_MAGIC, 0);
+      Atomics.store(this.#i32, this.#r + R_MAGIC, 0);
     } finally {
       this.#unlockAll();
     }
     this.#freeAll(nodes);
-    this.#heap.free(Atomics.load(w, this.#r + R_BUCKETS));
-    this.#heap.free(w[this.#r + R_BASE]!);
+    this.#heap.free(Atomics.load(this.#i32, this.#r + R_BUCKETS));
+    this.#heap.free(this.#i32[this.#r + R_BASE]!);
   }
 }
 

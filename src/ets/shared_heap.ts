@@ -30,8 +30,19 @@
  * the block is cut from `top`; past the buffer's length the buffer grows (doubling, at most to
  * maxBytes) under the lock; `grow` is seen by every thread at once (the length is shared).
  *
+ * Magazines (per-thread caches, this object's state: one SharedHeap object per thread): for
+ * the classes up to CACHED_BYTES, each thread keeps up to MAGAZINE free blocks per class. free
+ * pushes onto the thread's magazine and alloc pops from it without the lock; an empty magazine
+ * refills with up to MAGAZINE / 2 blocks from the class's list (one lock), a full one returns
+ * MAGAZINE / 2 to it. A block is at any time in exactly one place: allocated (to the thread
+ * that allocated it, until it frees it), in one thread's magazine, or on one free list; it
+ * moves between a list and a magazine only under the lock, so no block is handed to two
+ * threads. Blocks in a magazine are FREE (a double free of one is caught) and are not counted
+ * in `used`. A thread holds at most MAGAZINE blocks of each cached class idle.
+ *
  * Threads: every method from any thread. The lock guards top and the free lists; `used` is
- * readable without it (Atomics.load; it may be late by allocations in flight). The heap never
+ * changed with Atomics.add/sub and readable without the lock (it may be late by allocations in
+ * flight). A double free racing on two threads is not always caught. The heap never
  * shrinks, so a stale offset read by a seqlock reader (hash_store.ts) is always inside the
  * buffer; what it reads there may be garbage, which the reader's retry rules out.
  * Ownership: a block belongs to whoever allocated it until it frees it.
@@ -57,6 +68,10 @@ const HEADER = 8;
 const MAGIC_VALUE = 0x48454150; // 'HEAP'
 const ALLOCATED = 0x414c4c43; // 'ALLC'
 const FREE = 0x46524545; // 'FREE'
+/** Blocks per class in a thread's magazine. */
+export const MAGAZINE = 32;
+/** Classes whose block payload is at most this many bytes have magazines. */
+const CACHED_BYTES = 4096;
 /** The largest block payload (1 GiB). */
 const MAX_BLOCK = 1 << 30;
 /** The largest heap: offsets are Int32 words. */
@@ -92,11 +107,17 @@ export function sizeClass(bytes: number): { readonly cls: number; readonly size:
   return { cls: 16 + (p - 7) * 4 + (steps - 5), size: steps * step };
 }
 
+/** The classes with magazines: 0 .. CACHED_CLASSES - 1. */
+const CACHED_CLASSES = sizeClass(CACHED_BYTES).cls + 1;
+
 export class SharedHeap implements SharedHeapContract {
   readonly buffer: SharedArrayBuffer;
   /** Length-tracking views of the whole buffer. */
   readonly i32: Int32Array;
   readonly u8: Uint8Array;
+  /** This thread's magazines: class c's blocks at [c * MAGAZINE, c * MAGAZINE + count[c]). */
+  readonly #magazine = new Int32Array(CACHED_CLASSES * MAGAZINE);
+  readonly #count = new Int32Array(CACHED_CLASSES);
 
   constructor(buffer: SharedArrayBuffer) {
     if (!(buffer instanceof SharedArrayBuffer) || !(buffer as GrowableBuffer).growable) {
@@ -130,11 +151,22 @@ export class SharedHeap implements SharedHeapContract {
     }
     const { cls, size } = sizeClass(bytes);
     const w = this.i32;
+    if (cls < CACHED_CLASSES) {
+      const n = this.#count[cls]!;
+      if (n > 0) {
+        const offset = this.#magazine[cls * MAGAZINE + n - 1]!;
+        this.#count[cls] = n - 1;
+        w[(offset - 4) >> 2] = ALLOCATED;
+        Atomics.add(w, USED, size + HEADER);
+        return offset;
+      }
+    }
     lockWord(w, LOCK);
     try {
       let offset = w[HEADS + cls]!;
       if (offset !== 0) {
         w[HEADS + cls] = w[offset >> 2]!;
+        if (cls < CACHED_CLASSES) this.#refill(cls);
       } else {
         const top = w[TOP]!;
         const end = top + HEADER + size;
@@ -144,8 +176,57 @@ export class SharedHeap implements SharedHeapContract {
         w[(offset - HEADER) >> 2] = size;
       }
       w[(offset - 4) >> 2] = ALLOCATED;
-      Atomics.store(w, USED, w[USED]! + size + HEADER);
+      Atomics.add(w, USED, size + HEADER);
       return offset;
+    } finally {
+      unlockWord(w, LOCK);
+    }
+  }
+
+  /** Moves up to MAGAZINE / 2 blocks of class `cls` from its list into the empty magazine (under the lock). */
+  #refill(cls: number): void {
+    const w = this.i32;
+    let n = 0;
+    for (let offset = w[HEADS + cls]!; offset !== 0 && n < MAGAZINE / 2; offset = w[HEADS + cls]!) {
+      w[HEADS + cls] = w[offset >> 2]!;
+      this.#magazine[cls * MAGAZINE + n++] = offset;
+    }
+    this.#count[cls] = n;
+  }
+
+  /** Returns the older half of the full magazine of `cls` to its list (takes the lock). */
+  #spill(cls: number): void {
+    const w = this.i32;
+    const m = this.#magazine;
+    const base = cls * MAGAZINE;
+    const half = MAGAZINE / 2;
+    lockWord(w, LOCK);
+    try {
+      for (let i = 0; i < half; i++) {
+        const offset = m[base + i]!;
+        w[offset >> 2] = w[HEADS + cls]!;
+        w[HEADS + cls] = offset;
+      }
+    } finally {
+      unlockWord(w, LOCK);
+    }
+    m.copyWithin(base, base + half, base + MAGAZINE);
+    this.#count[cls] = MAGAZINE - half;
+  }
+
+  /** Returns every block of this thread's magazines to the free lists (a thread that stops using the heap). */
+  flushMagazines(): void {
+    const w = this.i32;
+    lockWord(w, LOCK);
+    try {
+      for (let cls = 0; cls < CACHED_CLASSES; cls++) {
+        for (let i = 0; i < this.#count[cls]!; i++) {
+          const offset = this.#magazine[cls * MAGAZINE + i]!;
+          w[offset >> 2] = w[HEADS + cls]!;
+          w[HEADS + cls] = offset;
+        }
+        this.#count[cls] = 0;
+      }
     } finally {
       unlockWord(w, LOCK);
     }
@@ -166,17 +247,29 @@ export class SharedHeap implements SharedHeapContract {
     if (!Number.isSafeInteger(offset) || offset < DATA + HEADER || (offset & 7) !== 0 || offset >= this.buffer.byteLength) {
       throw new BeamError(ErrorCode.SHM_CORRUPT, `SharedHeap.free: ${describeValue(offset)} is not a block offset`);
     }
+    if (w[(offset - 4) >> 2] !== ALLOCATED) {
+      throw new BeamError(ErrorCode.SHM_CORRUPT, `SharedHeap.free: the block at ${offset} is not allocated (double free?)`);
+    }
+    const size = w[(offset - HEADER) >> 2]!;
+    const cls = size <= 128 ? size / 8 - 1 : sizeClass(size).cls;
+    if (cls < CACHED_CLASSES) {
+      w[(offset - 4) >> 2] = FREE;
+      Atomics.sub(w, USED, size + HEADER);
+      if (this.#count[cls] === MAGAZINE) this.#spill(cls);
+      const n = this.#count[cls]!;
+      this.#magazine[cls * MAGAZINE + n] = offset;
+      this.#count[cls] = n + 1;
+      return;
+    }
     lockWord(w, LOCK);
     try {
       if (w[(offset - 4) >> 2] !== ALLOCATED) {
         throw new BeamError(ErrorCode.SHM_CORRUPT, `SharedHeap.free: the block at ${offset} is not allocated (double free?)`);
       }
-      const size = w[(offset - HEADER) >> 2]!;
-      const { cls } = sizeClass(size);
       w[(offset - 4) >> 2] = FREE;
       w[offset >> 2] = w[HEADS + cls]!;
       w[HEADS + cls] = offset;
-      Atomics.store(w, USED, w[USED]! - size - HEADER);
+      Atomics.sub(w, USED, size + HEADER);
     } finally {
       unlockWord(w, LOCK);
     }
