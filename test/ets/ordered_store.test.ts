@@ -327,7 +327,9 @@ t.test('insert/delete cycles reuse memory instead of growing it', (t) => {
     store.deleteAll();
     marks.push(heap.highWater());
   }
-  t.ok(marks[5]! <= marks[1]! * 1.05, `the heap's high-water mark stops growing: ${marks.join(', ')}`);
+  // Without reuse each cycle would add its 5,000 objects (the mark would grow about 5x by the
+  // last cycle); with reuse it only moves when a cycle's leaf splits reach a new peak.
+  t.ok(marks[5]! <= marks[1]! * 1.25, `the heap's high-water mark stops growing: ${marks.join(', ')}`);
   t.end();
 });
 
