@@ -38,3 +38,4 @@ export * as rpc from './rpc.js';
 export { ping } from './rpc.js';
 export { monitorNode, NodeWatchers } from './node_monitor.js';
 export * as netKernel from './net_kernel.js';
+export { Global, GLOBAL_TABLE } from './global_module.js';
