@@ -219,7 +219,7 @@ export class VM {
   }
 
   #attachDistribution(node: DistNode): void {
-    const bridge = new VmBridge(node, this.#runtime, (module, fun, args) => this.spawn(module, fun, args), () => this.#flushSoon(), (fn) => this.run(fn));
+    const bridge = new VmBridge(node, this.#runtime, (module, fun, args) => this.spawn(module, fun, args), () => this.#flushSoon(), (fn) => (this.#stopped ? undefined : this.run(fn)));
     this.#runtime.remote = bridge.outgoing;
     node.attach(bridge);
     this.#dist = { node, bridge };

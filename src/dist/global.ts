@@ -37,7 +37,8 @@ const A_REGISTER = atom('register');
 const A_UNREGISTER = atom('unregister');
 const A_GLOBAL = atom('global_name_server');
 
-export type RunAs = <R>(fn: () => R) => R;
+/** Runs table code as the VM's external process; undefined once the VM has stopped. */
+export type RunAs = <R>(fn: () => R) => R | undefined;
 
 export class GlobalNames {
   readonly #node: DistNode;
@@ -53,7 +54,7 @@ export class GlobalNames {
   }
 
   #entries(): [Term, Pid][] {
-    return this.#run(() => ets.tab2list(GLOBAL_TABLE).map((o) => [o.at(0), o.at(1) as Pid] as [Term, Pid]));
+    return this.#run(() => ets.tab2list(GLOBAL_TABLE).map((o) => [o.at(0), o.at(1) as Pid] as [Term, Pid])) ?? [];
   }
 
   #lookup(name: Term): Pid | undefined {
@@ -70,7 +71,7 @@ export class GlobalNames {
 
   /** global:register_name/2: 'yes' or 'no' (the name is taken somewhere in the cluster known here). */
   registerName(name: Term, pid: Pid): 'yes' | 'no' {
-    if (!this.#run(() => ets.insertNew(GLOBAL_TABLE, tuple(name, pid)))) return 'no';
+    if (this.#run(() => ets.insertNew(GLOBAL_TABLE, tuple(name, pid))) !== true) return 'no';
     this.#broadcast(tuple(A_BEAMJS_GLOBAL, A_REGISTER, name, pid));
     return 'yes';
   }
