@@ -27,6 +27,11 @@
  * - nodeup comes before any message of the new connection; nodedown after every signal the
  *   connection delivered (VmBridge posts those before DistNode emits nodedown).
  *
+ * - nodes() / nodes(hidden | connected | visible) for processes: the main thread keeps the
+ *   connected nodes in the ETS set NODES_TABLE ({Node, visible | hidden}), written on nodeup
+ *   before any nodeup message and on nodedown before any nodedown message, as OTP orders them;
+ *   processes on every thread read it directly. [] on a node that is not alive.
+ *
  * Difference from OTP: the watchers of a process that exits are not dropped on its exit; the
  * messages for it are then dropped as messages to a dead pid are (monitor_node entries go with
  * the next nodedown of that node).
@@ -34,6 +39,8 @@
  * Threads: the BIFs run in processes on any scheduler thread; NodeWatchers on the main thread.
  */
 import { node, self, send } from '../process/index.js';
+import { ets } from '../ets/index.js';
+import type { RunAs } from './global.js';
 import { ErlangException } from '../process/exception.js';
 import { pidKey } from '../process/signals.js';
 import { Atom, Pid, Tuple, atom, tuple, type Term } from '../term/index.js';
@@ -59,7 +66,23 @@ const A_ERROR = atom('error');
 const A_UNKNOWN_OPTIONS = atom('unknown_options');
 const A_OPTIONS_NOT_A_LIST = atom('options_not_a_list');
 
+/** The ETS table of connected nodes ({Node, visible | hidden}), kept by the main thread. */
+export const NODES_TABLE = atom('$beamjs_nodes');
+
 // ---- process side
+
+/** erlang:nodes() / nodes(visible | hidden | connected | this | known): the nodes of this node's connections. */
+export function nodes(which: 'visible' | 'hidden' | 'connected' | 'this' | 'known' = 'visible'): Atom[] {
+  const here = node();
+  if (which === 'this') return here === A_NONODE ? [] : [here];
+  if (here === A_NONODE) return [];
+  const out: Atom[] = which === 'known' ? [here] : [];
+  for (const o of ets.tab2list(NODES_TABLE)) {
+    const type = o.at(1);
+    if (which === 'connected' || which === 'known' || (which === 'visible' ? type === A_VISIBLE : type === A_HIDDEN)) out.push(o.at(0) as Atom);
+  }
+  return out;
+}
 
 /** erlang:monitor_node(Node, Flag): true; badarg for a node that is not an atom or a flag that is not a boolean. */
 export function monitorNode(target: Atom, flag: boolean): true {
@@ -111,10 +134,15 @@ export class NodeWatchers {
   /** watcher key -> {pid, option key -> subscription}. */
   readonly #subscribers = new Map<string, { pid: Pid; subs: Map<string, Subscription> }>();
 
-  constructor(node: DistNode, deliver: (to: Pid, message: Term) => void, flush: () => void) {
+  readonly #run: RunAs;
+
+  constructor(node: DistNode, deliver: (to: Pid, message: Term) => void, flush: () => void, run: RunAs = (fn) => fn()) {
     this.#node = node;
     this.#deliver = deliver;
     this.#flush = flush;
+    this.#run = run;
+    run(() => ets.new(NODES_TABLE, [atom('set'), atom('public'), atom('named_table'), tuple(atom('read_concurrency'), true)]));
+    for (const n of node.nodes('connected')) run(() => ets.insert(NODES_TABLE, tuple(n, node.nodes('hidden').includes(n) ? A_HIDDEN : A_VISIBLE)));
     node.onNodeEvent((e) => this.#event(e));
   }
 
@@ -172,6 +200,7 @@ export class NodeWatchers {
 
   #event(e: NodeEvent): void {
     const up = e.kind === 'nodeup';
+    this.#run(() => (up ? ets.insert(NODES_TABLE, tuple(e.node, e.hidden ? A_HIDDEN : A_VISIBLE)) : ets.delete(NODES_TABLE, e.node)));
     for (const { pid, subs } of this.#subscribers.values()) {
       for (const sub of subs.values()) {
         const wanted = sub.type === A_ALL || (sub.type === A_HIDDEN ? e.hidden : !e.hidden);

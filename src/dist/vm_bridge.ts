@@ -125,7 +125,7 @@ export class VmBridge implements LocalSide {
     this.#spawn = spawn;
     this.#flush = flush;
     this.global = new GlobalNames(node, run);
-    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush);
+    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run);
   }
 
   #peer(node: Atom): PeerState {

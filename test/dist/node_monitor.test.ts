@@ -27,6 +27,9 @@ t.test('monitor_node and monitor_nodes: nodeup, counted nodedowns, unreachable n
   const sub = await vm.receive(P.tuple(atom('subscribed'), P.capture('pid'), P.capture('r')), 5000);
   t.equal(format(sub!.r as Term), '[ok,ok]');
   const subscriber = sub!.pid as Pid;
+  const ordered = await vm.spawn('nmtest', 'ordered', [vm.self]);
+  t.equal(format((await vm.receive(P.tuple(atom('ordered'), ordered, P.capture('n')), 5000))!.n as Term), '[[],[],[]]', 'nodes() before any connection');
+  const seen = async (): Promise<string> => format((await vm.receive(P.tuple(atom('seen'), ordered, P.capture('m')), 8000))!.m as Term);
 
   const sname = uniqueName('erlnm');
   const erl = startErl(t, { sname, cookie: 'nm', epmdPort: server.port, eval: `io:format("READY~n"), receive stop -> ok after 15000 -> ok end, halt().` });
@@ -46,11 +49,13 @@ t.test('monitor_node and monitor_nodes: nodeup, counted nodedowns, unreachable n
   const ups = [await got(subscriber), await got(subscriber)].sort();
   t.same(ups, [`{nodeup,${peer.name},[{node_type,visible}]}`, `{nodeup,${peer.name}}`].sort(), 'nodeup to both subscriptions');
   t.same(vm.nodes(), [peer]);
+  t.equal(await seen(), `{{nodeup,${peer.name}},[${peer.name}],[${peer.name}],[${vm.node.name},${peer.name}]}`, 'nodes() lists the node by its nodeup');
 
   erl.child.kill('SIGKILL');
   const downs = [await got(subscriber), await got(subscriber)].sort();
   t.same(downs, [`{nodedown,${peer.name},[{node_type,visible},{nodedown_reason,connection_closed}]}`, `{nodedown,${peer.name}}`].sort(), 'nodedown to both subscriptions');
   t.equal(await got(watcher), `{nodedown,${peer.name}}`);
   t.equal(await got(watcher), `{nodedown,${peer.name}}`);
+  t.equal(await seen(), `{{nodedown,${peer.name}},[],[],[${vm.node.name}]}`, 'nodes() has lost the node by its nodedown');
   t.equal(await vm.receive(P.tuple(atom('got'), watcher, P.any), 300), undefined, 'no third nodedown (one monitor_node(N, false))');
 });
