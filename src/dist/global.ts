@@ -13,7 +13,11 @@
  *
  * Towards OTP nodes: an OTP node's global_name_server opens each new connection with an
  * init_connect cast and waits for the lock/exchange protocol of global.erl, which beamjs does
- * not speak. It is left unanswered: the OTP node then keeps beamjs out of its global
+ * not speak. What an OTP 25 node sends (seen on the wire): to rex {Pid, features_request}
+ * (answered), then to global_name_server {'$gen_cast', {init_connect, {8, HisTag}, Node,
+ * {locker, no_longer_a_pid, #{{connection_id, ThisNode} => Id}, LockerPid}}}; its locker then
+ * waits for ours (his_the_locker, lock_is_set, exchange, resolved). A node started hidden is
+ * left out of global by OTP and keeps global:sync() there at ok (test/dist/otp_global.test.ts). It is left unanswered: the OTP node then keeps beamjs out of its global
  * partition, so its global:register_name and global:whereis_name keep working among the OTP
  * nodes and never wait for beamjs; global:sync() on the OTP node would wait for it, and its
  * global names are not visible here (the difference from OTP, stated in the README). The
