@@ -68,6 +68,7 @@ import { ControlOp, type Control } from './vm/control.js';
 import { createShared, type WorkerInit } from './vm/shared_setup.js';
 import { ThreadHost } from './vm/thread_host.js';
 import { DistNode, type DistOptions } from './dist/dist_node.js';
+import { createGlobalTable } from './dist/global_module.js';
 import { VmBridge } from './dist/vm_bridge.js';
 import type { GlobalNames } from './dist/global.js';
 import './dist/dist_modules.js'; // erpc and beamjs_dist, for processes the inline VM runs
@@ -173,6 +174,7 @@ export class VM {
     runtime.dirty = (request) => this.#runDirty(request);
     this.#external = this.#runtime.spawnExternal({ onMessage: () => this.#serveWaiters() }, EXTERNAL_MODULE, EXTERNAL_FUN);
     registerEmbedding(this.#external, () => this.#flushSoon());
+    this.run(() => createGlobalTable()); // `global` names (src/dist/global_module.ts)
   }
 
   /** Starts a VM. See VMOptions. */
@@ -217,7 +219,7 @@ export class VM {
   }
 
   #attachDistribution(node: DistNode): void {
-    const bridge = new VmBridge(node, this.#runtime, (module, fun, args) => this.spawn(module, fun, args), () => this.#flushSoon());
+    const bridge = new VmBridge(node, this.#runtime, (module, fun, args) => this.spawn(module, fun, args), () => this.#flushSoon(), (fn) => (this.#stopped ? undefined : this.run(fn)));
     this.#runtime.remote = bridge.outgoing;
     node.attach(bridge);
     this.#dist = { node, bridge };

@@ -36,3 +36,6 @@ export type { Control } from './control.js';
 export { GlobalNames } from './global.js';
 export * as rpc from './rpc.js';
 export { ping } from './rpc.js';
+export { monitorNode, nodes, NodeWatchers, NODES_TABLE } from './node_monitor.js';
+export * as netKernel from './net_kernel.js';
+export { Global, GLOBAL_TABLE } from './global_module.js';

@@ -18,6 +18,7 @@
  * | MESSAGE to {Name, Node}           | REG_SEND (remoteNameTarget, object: Name) |
  * | MESSAGE to the spawn-reply target | SPAWN_REPLY (dist_modules.ts spawned/6)   |
  * | MESSAGE to the spawn-request target | SPAWN_REQUEST (rpc.ts spawnOn)          |
+ * | MESSAGE to a node-monitor target  | none: node_monitor.ts NodeWatchers        |
  * | LINK / UNLINK                     | LINK / UNLINK_ID (id from a counter)      |
  * | EXIT (exit/2)                     | PAYLOAD_EXIT2                             |
  * | EXIT_LINKED (a linked one died)   | PAYLOAD_EXIT                              |
@@ -51,7 +52,9 @@ import type { Control } from './control.js';
 import { SpawnReplyFlag } from './control.js';
 import { SPAWN_REPLY_TARGET_ID } from './dist_modules.js';
 import type { DistNode, LocalSide } from './dist_node.js';
-import { GlobalNames } from './global.js';
+import { GlobalNames, type RunAs } from './global.js';
+import { GLOBAL_TARGET_ID, isGlobalNotice } from './global_module.js';
+import { NET_KERNEL_NODE, NET_KERNEL_TARGET_ID, NODE_MONITOR_TARGET_ID, NodeWatchers } from './node_monitor.js';
 import { SPAWN_REQUEST_TARGET_ID } from './rpc.js';
 
 const A_NOCONNECTION = atom('noconnection');
@@ -113,14 +116,16 @@ export class VmBridge implements LocalSide {
   readonly #flush: () => void;
   readonly #peers = new Map<Atom, PeerState>();
   readonly global: GlobalNames;
+  readonly #watchers: NodeWatchers;
   #unlinkId = 0;
 
-  constructor(node: DistNode, runtime: Runtime, spawn: SpawnFn, flush: () => void = () => undefined) {
+  constructor(node: DistNode, runtime: Runtime, spawn: SpawnFn, flush: () => void = () => undefined, run?: RunAs) {
     this.#node = node;
     this.#runtime = runtime;
     this.#spawn = spawn;
     this.#flush = flush;
-    this.global = new GlobalNames(node, (from, to, message) => this.#deliver(from, to, message));
+    this.global = new GlobalNames(node, run);
+    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run);
   }
 
   #peer(node: Atom): PeerState {
@@ -146,6 +151,8 @@ export class VmBridge implements LocalSide {
     switch (signal.kind) {
       case SignalKind.MESSAGE: {
         const message = signal.data;
+        if (signal.to.id === GLOBAL_TARGET_ID && signal.to.node === NET_KERNEL_NODE && isGlobalNotice(message)) return void this.global.localNotice(message);
+        if (signal.to.id >= NET_KERNEL_TARGET_ID && signal.to.id <= NODE_MONITOR_TARGET_ID && this.#watchers.request(signal.to, message)) return;
         if (signal.to.id === NAME_TARGET_ID && signal.object instanceof Atom) {
           node.send(peer, { kind: 'reg_send', from: from ?? node.netKernelPid, to: signal.object, message });
         } else if (signal.to.id === SPAWN_REPLY_TARGET_ID && message instanceof Tuple && message.size === 4) {
