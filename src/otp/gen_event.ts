@@ -115,7 +115,7 @@ import { debugEvent, handleSystemMessage, newDebug, type SysDebug, type SystemAd
 export type Handler = Atom | Tuple;
 
 export interface ManagerOptions {
-  /** Register the manager under this name: Name or {local, Name}, {via, Module, Name} ({global, Name} needs distribution). */
+  /** Register the manager under this name: Name or {local, Name}, {via, Module, Name} ({global, Name} is {via, global, Name}). */
   readonly name?: Atom | Tuple;
   /** How long start waits for the manager to be up (ms or 'infinity'; default infinity). */
   readonly timeout?: CallTimeout;

@@ -7,7 +7,7 @@
  *   |-----------------------------|-----------------------------------|-------------------------|
  *   | Name (an Atom), {local, N}  | register/2                        | N, {N, Node}, pid       |
  *   | {via, Module, N}            | Module:register_name(N, Pid)      | {via, Module, N}        |
- *   | {global, N}                 | refused: needs distribution (InvalidArgumentError) |       |
+ *   | {global, N}                 | as {via, global, N} (src/dist/global_module.ts) | {global, N}, {via, global, N} |
  *
  * A via module exports register_name/2 (-> yes | no), unregister_name/1, whereis_name/1
  * (-> Pid | undefined) and send/2, as OTP's via modules do; a start name naming a module that
@@ -52,23 +52,18 @@ export function viaWhereis(module: Atom, name: Term, where = 'gen'): Pid | undef
   return pid instanceof Pid ? pid : undefined;
 }
 
-/** The error of {global, Name} (global registration needs distribution). */
-function globalRefused(where: string, value: unknown, start: boolean): InvalidArgumentError {
-  const hint = start ? '; use {local, Name} or {via, Module, Name}' : '';
-  return new InvalidArgumentError(`${where}: {global, Name} needs global registration, which needs distribution (not implemented yet)${hint}; received ${describeValue(value)}`);
-}
-
 /** Checks options.name of a start (`where` is e.g. 'gen_statem:start'); see the header. */
 export function checkName(name: unknown, where: string): GenName {
   if (name === undefined) return undefined;
   if (name instanceof Atom) return tuple(A.local, name);
   if (name instanceof Tuple && name.size === 2 && name.at(0) === A.local && name.at(1) instanceof Atom) return name;
-  if (name instanceof Tuple && name.size === 2 && name.at(0) === A.global) throw globalRefused(where, name, true);
+  // {global, N} is {via, global, N}, as in OTP (global is a via module: src/dist/global_module.ts).
+  if (name instanceof Tuple && name.size === 2 && name.at(0) === A.global) return checkName(tuple(A.via, A.global, name.at(1)), where);
   if (name instanceof Tuple && name.size === 3 && name.at(0) === A.via && name.at(1) instanceof Atom) {
     for (const [fn, arity] of VIA_EXPORTS) viaExport(name.at(1) as Atom, fn, arity, where);
     return name;
   }
-  throw new InvalidArgumentError(`${where}: options.name must be an Atom, {local, Name} or {via, Module, Name}; received ${describeValue(name)}`);
+  throw new InvalidArgumentError(`${where}: options.name must be an Atom, {local, Name}, {global, Name} or {via, Module, Name}; received ${describeValue(name)}`);
 }
 
 /**
@@ -80,7 +75,7 @@ export function whereisRef(server: unknown, where: string, what = 'a server'): P
   if (server instanceof Pid) return server;
   if (server instanceof Atom) return whereis(server);
   if (server instanceof Tuple && server.size === 2 && server.at(0) instanceof Atom) {
-    if (server.at(0) === A.global) throw globalRefused(where, server, false);
+    if (server.at(0) === A.global) return viaWhereis(A.global, server.at(1), where);
     return whereis(server.at(0) as Atom);
   }
   if (server instanceof Tuple && server.size === 3 && server.at(0) === A.via && server.at(1) instanceof Atom) return viaWhereis(server.at(1) as Atom, server.at(2), where);

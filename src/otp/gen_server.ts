@@ -107,7 +107,7 @@ export type ServerRef = Pid | Atom | Tuple;
 export type CallTimeout = number | 'infinity';
 
 export interface StartOptions {
-  /** Register the server under this name: Name or {local, Name}, {via, Module, Name} ({global, Name} needs distribution). */
+  /** Register the server under this name: Name or {local, Name}, {via, Module, Name} ({global, Name} is {via, global, Name}). */
   readonly name?: Atom | Tuple;
   /** How long start waits for init/1 (ms or 'infinity'; default infinity, as OTP). */
   readonly timeout?: CallTimeout;

@@ -49,8 +49,8 @@
  * with the exit reason ({Reason, Stack} for class error).
  *
  * Names (gen_names.ts, shared with gen_server and gen_event): Name or {local, Name}, {via,
- * Module, Name} (start and every API function); {global, Name} throws InvalidArgumentError
- * (global registration needs distribution). A linked machine's parent is the starter; an
+ * Module, Name} (start and every API function); {global, Name} is {via, global, Name}
+ * (src/dist/global_module.ts). A linked machine's parent is the starter; an
  * unlinked or monitored one is its own parent (gen.erl).
  *
  * sys (sys.ts), between events (from the mailbox, as OTP's loop_receive): get_state is {State,

@@ -283,7 +283,7 @@ function resolve(name: SysName, where: string): Pid | undefined {
   if (name instanceof Pid) return name;
   if (name instanceof Atom) return whereis(name);
   if (name instanceof Tuple && name.size === 2 && name.at(0) instanceof Atom) {
-    if (name.at(0) === A.global) throw new InvalidArgumentError(`${where}: {global, Name} needs distribution (global registration), which beamjs does not have yet; received ${describeValue(name)}`);
+    if (name.at(0) === A.global) return resolve(tuple(A.via, A.global, name.at(1)), where);
     return whereis(name.at(0) as Atom);
   }
   if (name instanceof Tuple && name.size === 3 && name.at(0) === A.via && name.at(1) instanceof Atom) {

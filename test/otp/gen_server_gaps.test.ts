@@ -32,10 +32,13 @@ t.test('{via, Module, Name}: register, call/cast by via name, already_started, u
   t.equal(status, 1, 'sys by via name');
 });
 
-t.test('{global, Name}: a clear error (global registration needs distribution)', async (t) => {
-  const got = (await op(vm, 'gs_start', atom('apps_gs'), 0, tuple(atom('global'), atom('g1')))) as Tuple;
-  t.same([got.at(0), got.at(1), got.at(2)], [atom('caught'), atom('error'), atom('badarg')], 'badarg, as an InvalidArgumentError in the caller');
-  t.same(await op(vm, 'call', tuple(atom('global'), atom('g1')), atom('get')), tuple(atom('caught'), atom('error'), atom('badarg')));
+t.test('{global, Name}: registered through the global module, as {via, global, Name}', async (t) => {
+  const got = (await op(vm, 'gs_start', atom('apps_gs'), 5, tuple(atom('global'), atom('g1')))) as Tuple;
+  t.equal(got.at(0), ok, '{ok, Pid}');
+  t.same(await op(vm, 'call', tuple(atom('global'), atom('g1')), atom('get')), 5, 'call by {global, Name}');
+  t.same(await op(vm, 'call', tuple(atom('via'), atom('global'), atom('g1')), atom('get')), 5, 'the same server as {via, global, Name}');
+  const again = (await op(vm, 'gs_start', atom('apps_gs'), 0, tuple(atom('global'), atom('g1')))) as Tuple;
+  t.same(again, tuple(atom('error'), tuple(atom('already_started'), got.at(1))), 'a taken global name: already_started');
 });
 
 t.test('multi_call and abcast: the local node answers, other nodes are bad nodes', async (t) => {
