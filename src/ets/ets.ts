@@ -37,7 +37,7 @@ import { ErlangException } from '../process/exception.js';
 import { callerProcessOrUndefined, currentProcess, currentProcessOrUndefined, embeddingCount, flushEmbedding, type Process } from '../process/process.js';
 import { sendMessage } from '../process/signals.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
-import { atom, Atom, atomName, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
+import { adoptTuple, atom, Atom, atomName, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
 import { compileMatchPattern, compileMatchSpec, NO_MATCH, type CompiledMatchSpec } from './match_spec.js';
 import { isAlive, spaceOf, TYPE_NAMES, type EtsSpace, type OpenedTable } from './ets_space.js';
 import { storeFactory } from './store_factories.js';
@@ -513,16 +513,19 @@ function updateCounter(tab: Tab, key: Term, op: Term, ...default_: [] | [Tuple])
     if (type !== 'set' && type !== 'ordered_set') badarg('update_counter', arity, 1, MSG_TYPE);
     const keypos = t.entry.keypos;
     const many = Array.isArray(op);
-    const ops = (many ? (op as unknown[]) : [op]).map((o) => counterOp(call, o, keypos));
+    // One op (the common case): parsed once, no ops or results array.
+    const ops = many ? (op as unknown[]).map((o) => counterOp(call, o, keypos)) : undefined;
+    const single = many ? undefined : counterOp(call, op, keypos);
     const dflt = default_[0];
     if (default_.length === 1 && (!(dflt instanceof Tuple) || dflt.size < keypos)) badarg('update_counter', arity, 4, 'not a tuple with a key position');
     return t.store.modify(key, (current) => {
       const base = current[0] ?? dflt;
       if (base === undefined) badarg('update_counter', arity, 2, MSG_BADKEY);
-      const elements = [...base.elements];
+      // A fresh array the new tuple adopts (no second copy, no freeze); `base` is untouched.
+      const elements = base.elements.slice();
       if (current.length === 0) elements[keypos - 1] = key;
-      const results = ops.map((o) => applyCounter(call, elements, o, keypos));
-      return { objects: [new Tuple(elements)], result: many ? results : results[0]! };
+      const result = single !== undefined ? applyCounter(call, elements, single, keypos) : ops!.map((o) => applyCounter(call, elements, o, keypos));
+      return { objects: [adoptTuple(elements)], result };
     });
   });
 }
