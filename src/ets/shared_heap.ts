@@ -159,7 +159,9 @@ export class SharedHeap implements SharedHeapContract {
       throw new InvalidArgumentError(`SharedHeap.alloc: bytes must be an integer from 1 to ${MAX_BLOCK}; received ${describeValue(bytes)}`);
     }
     const { cls, size } = sizeClass(bytes);
-    let w = this.#words();
+    // No renewal for a magazine block: it entered the magazine under the lock (view renewed) or
+    // through free (view covering it), and views only grow.
+    let w = this.#i32;
     if (cls < CACHED_CLASSES) {
       const n = this.#count[cls]!;
       if (n > 0) {
@@ -254,8 +256,9 @@ export class SharedHeap implements SharedHeapContract {
   }
 
   free(offset: number): void {
-    const w = this.#words();
-    if (!Number.isSafeInteger(offset) || offset < DATA + HEADER || (offset & 7) !== 0 || offset >= this.buffer.byteLength) {
+    let w = this.#i32;
+    if (offset >= w.length << 2) w = this.#words(); // allocated on a thread that saw the heap grow
+    if (!Number.isSafeInteger(offset) || offset < DATA + HEADER || (offset & 7) !== 0 || offset >= w.length << 2) {
       throw new BeamError(ErrorCode.SHM_CORRUPT, `SharedHeap.free: ${describeValue(offset)} is not a block offset`);
     }
     if (w[(offset - 4) >> 2] !== ALLOCATED) {
