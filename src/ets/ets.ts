@@ -122,6 +122,17 @@ function operation<R>(fn: string, arity: number, body: (call: Call) => R): R {
   }
 }
 
+/**
+ * `operation` without the body closure, for the hottest calls (lookup, member, insert): the
+ * caller runs its body in `try { … } finally { call.space.catalog.leave(); }` right after.
+ */
+function begin(fn: string, arity: number): Call {
+  const proc = callerOf(fn, arity);
+  const space = spaceOf(proc.runtime);
+  space.catalog.enter();
+  return { fn, arity, proc, space };
+}
+
 /** The live table `tab` names, checked for `access` by the caller; badarg otherwise. */
 function open(call: Call, tab: unknown, access: Access): Open {
   const catalog = call.space.catalog;
@@ -309,11 +320,21 @@ function newTable(name: Atom | boolean | null | undefined, options: readonly Ter
 // ---- reads ---------------------------------------------------------------------------------
 
 function lookup(tab: Tab, key: Term): Tuple[] {
-  return operation('lookup', 2, (call) => open(call, tab, Access.READ).store.lookup(key));
+  const call = begin('lookup', 2);
+  try {
+    return open(call, tab, Access.READ).store.lookup(key);
+  } finally {
+    call.space.catalog.leave();
+  }
 }
 
 function member(tab: Tab, key: Term): boolean {
-  return operation('member', 2, (call) => open(call, tab, Access.READ).store.member(key));
+  const call = begin('member', 2);
+  try {
+    return open(call, tab, Access.READ).store.member(key);
+  } finally {
+    call.space.catalog.leave();
+  }
 }
 
 function lookupElement(tab: Tab, key: Term, pos: number): Term {
@@ -448,11 +469,14 @@ function selectCount(tab: Tab, spec: Term): number {
 // ---- writes --------------------------------------------------------------------------------
 
 function insert(tab: Tab, objects: Tuple | readonly Tuple[]): true {
-  return operation('insert', 2, (call) => {
+  const call = begin('insert', 2);
+  try {
     const t = open(call, tab, Access.WRITE);
     t.store.insert(objectsOf(call, objects, t.entry.keypos));
     return true;
-  });
+  } finally {
+    call.space.catalog.leave();
+  }
 }
 
 function insertNew(tab: Tab, objects: Tuple | readonly Tuple[]): boolean {
