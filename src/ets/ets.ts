@@ -37,7 +37,7 @@ import { ErlangException } from '../process/exception.js';
 import { callerProcessOrUndefined, currentProcess, currentProcessOrUndefined, embeddingCount, flushEmbedding, type Process } from '../process/process.js';
 import { sendMessage } from '../process/signals.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
-import { atom, Atom, atomName, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
+import { adoptTuple, atom, Atom, atomName, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
 import { compileMatchPattern, compileMatchSpec, NO_MATCH, type CompiledMatchSpec } from './match_spec.js';
 import { isAlive, spaceOf, TYPE_NAMES, type EtsSpace, type OpenedTable } from './ets_space.js';
 import { storeFactory } from './store_factories.js';
@@ -120,6 +120,17 @@ function operation<R>(fn: string, arity: number, body: (call: Call) => R): R {
   } finally {
     space.catalog.leave();
   }
+}
+
+/**
+ * `operation` without the body closure, for the hottest calls (lookup, member, insert): the
+ * caller runs its body in `try { … } finally { call.space.catalog.leave(); }` right after.
+ */
+function begin(fn: string, arity: number): Call {
+  const proc = callerOf(fn, arity);
+  const space = spaceOf(proc.runtime);
+  space.catalog.enter();
+  return { fn, arity, proc, space };
 }
 
 /** The live table `tab` names, checked for `access` by the caller; badarg otherwise. */
@@ -309,11 +320,21 @@ function newTable(name: Atom | boolean | null | undefined, options: readonly Ter
 // ---- reads ---------------------------------------------------------------------------------
 
 function lookup(tab: Tab, key: Term): Tuple[] {
-  return operation('lookup', 2, (call) => open(call, tab, Access.READ).store.lookup(key));
+  const call = begin('lookup', 2);
+  try {
+    return open(call, tab, Access.READ).store.lookup(key);
+  } finally {
+    call.space.catalog.leave();
+  }
 }
 
 function member(tab: Tab, key: Term): boolean {
-  return operation('member', 2, (call) => open(call, tab, Access.READ).store.member(key));
+  const call = begin('member', 2);
+  try {
+    return open(call, tab, Access.READ).store.member(key);
+  } finally {
+    call.space.catalog.leave();
+  }
 }
 
 function lookupElement(tab: Tab, key: Term, pos: number): Term {
@@ -448,11 +469,14 @@ function selectCount(tab: Tab, spec: Term): number {
 // ---- writes --------------------------------------------------------------------------------
 
 function insert(tab: Tab, objects: Tuple | readonly Tuple[]): true {
-  return operation('insert', 2, (call) => {
+  const call = begin('insert', 2);
+  try {
     const t = open(call, tab, Access.WRITE);
     t.store.insert(objectsOf(call, objects, t.entry.keypos));
     return true;
-  });
+  } finally {
+    call.space.catalog.leave();
+  }
 }
 
 function insertNew(tab: Tab, objects: Tuple | readonly Tuple[]): boolean {
@@ -513,16 +537,19 @@ function updateCounter(tab: Tab, key: Term, op: Term, ...default_: [] | [Tuple])
     if (type !== 'set' && type !== 'ordered_set') badarg('update_counter', arity, 1, MSG_TYPE);
     const keypos = t.entry.keypos;
     const many = Array.isArray(op);
-    const ops = (many ? (op as unknown[]) : [op]).map((o) => counterOp(call, o, keypos));
+    // One op (the common case): parsed once, no ops or results array.
+    const ops = many ? (op as unknown[]).map((o) => counterOp(call, o, keypos)) : undefined;
+    const single = many ? undefined : counterOp(call, op, keypos);
     const dflt = default_[0];
     if (default_.length === 1 && (!(dflt instanceof Tuple) || dflt.size < keypos)) badarg('update_counter', arity, 4, 'not a tuple with a key position');
     return t.store.modify(key, (current) => {
       const base = current[0] ?? dflt;
       if (base === undefined) badarg('update_counter', arity, 2, MSG_BADKEY);
-      const elements = [...base.elements];
+      // A fresh array the new tuple adopts (no second copy, no freeze); `base` is untouched.
+      const elements = base.elements.slice();
       if (current.length === 0) elements[keypos - 1] = key;
-      const results = ops.map((o) => applyCounter(call, elements, o, keypos));
-      return { objects: [new Tuple(elements)], result: many ? results : results[0]! };
+      const result = single !== undefined ? applyCounter(call, elements, single, keypos) : ops!.map((o) => applyCounter(call, elements, o, keypos));
+      return { objects: [adoptTuple(elements)], result };
     });
   });
 }

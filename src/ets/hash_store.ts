@@ -1,7 +1,7 @@
 /**
  * src/ets/hash_store.ts: the TableStore of set, bag and duplicate_bag tables (table_store.ts):
  * open hashing (separate chaining) in the SharedHeap, lock striping for write_concurrency and
- * seqlock readers for read_concurrency.
+ * seqlock readers (every table).
  *
  * Layout of the root block (byte offsets from `root`, which is 64-byte aligned inside its block):
  *
@@ -47,13 +47,15 @@
  * unlinked are freed after the unlock. All objects of one key are contiguous in their chain
  * (a bag's in insertion order); a new key goes to the head of its chain.
  *
- * Readers: with read_concurrency a reader writes nothing shared: it loads the seq (odd: a
+ * Readers (every table: writers always keep the seq, so the optimistic read is safe whatever the
+ * table's options; read_concurrency is kept in the flags for ets:info): a reader writes nothing
+ * shared: it loads the seq (odd: a
  * writer is inside, try again), reads links with Atomics.load and copies the bytes it needs,
  * then loads the seq again; a different seq means a writer ran meanwhile and what was read may
  * be torn or freed (and reused), so the reader retries. Every offset it follows is checked to
  * lie inside the heap and chain walks are bounded, so garbage makes it retry, never crash or
  * loop. After SEQ_RETRIES failed tries (a writer keeps the stripe busy) it takes the lock.
- * Without read_concurrency readers take the stripe lock. Decoding happens after the read, on
+ * Decoding happens after the read, on
  * the copied bytes. (JS has no fences; the seq loads are Atomics, the copies plain: V8 does not
  * move a plain load across a sequentially consistent Atomics load, which is what this relies on.)
  *
@@ -202,7 +204,9 @@ export class HashStore implements TableStore {
     this.type = type;
     this.keypos = w[r + R_KEYPOS]!;
     this.#stripes = w[r + R_STRIPES]!;
-    this.#optimistic = (w[r + R_FLAGS]! & FLAG_READ) !== 0;
+    // Optimistic for every table (see Readers in the header): read_concurrency or not, a lookup
+    // writes no shared line, so readers of a write_concurrency or plain table do not contend.
+    this.#optimistic = true;
     this.root = root;
     this.#r = r;
   }

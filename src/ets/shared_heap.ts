@@ -1,8 +1,8 @@
 /**
  * src/ets/shared_heap.ts: the SharedHeap of a VM, the memory every ETS table allocates from.
  * One growable SharedArrayBuffer (`new SharedArrayBuffer(initial, { maxByteLength })`), attached
- * on every thread of the VM; views made without a length track its growth, so an offset
- * handed out on one thread is valid on every thread.
+ * on every thread of the VM; its length is shared, so an offset handed out on one thread is
+ * valid on every thread (each thread's fixed-length view is renewed when the buffer grew).
  *
  * Layout (byte offsets; Int32 words):
  *
@@ -112,9 +112,12 @@ const CACHED_CLASSES = sizeClass(CACHED_BYTES).cls + 1;
 
 export class SharedHeap implements SharedHeapContract {
   readonly buffer: SharedArrayBuffer;
-  /** Length-tracking views of the whole buffer. */
-  readonly i32: Int32Array;
-  readonly u8: Uint8Array;
+  /**
+   * A fixed-length view of the buffer's length when last seen (length-tracking views of a
+   * growable buffer are several times slower to index in V8): `#words()` renews it when the
+   * buffer grew (on any thread) before any offset past its end could be touched.
+   */
+  #i32: Int32Array;
   /** This thread's magazines: class c's blocks at [c * MAGAZINE, c * MAGAZINE + count[c]). */
   readonly #magazine = new Int32Array(CACHED_CLASSES * MAGAZINE);
   readonly #count = new Int32Array(CACHED_CLASSES);
@@ -124,9 +127,8 @@ export class SharedHeap implements SharedHeapContract {
       throw new InvalidArgumentError(`SharedHeap: buffer must be a growable SharedArrayBuffer; received ${describeValue(buffer)}`);
     }
     this.buffer = buffer;
-    this.i32 = new Int32Array(buffer);
-    this.u8 = new Uint8Array(buffer);
-    if (this.i32[MAGIC] !== MAGIC_VALUE) throw new BeamError(ErrorCode.SHM_CORRUPT, 'SharedHeap: the buffer holds no heap (bad magic)');
+    this.#i32 = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+    if (this.#i32[MAGIC] !== MAGIC_VALUE) throw new BeamError(ErrorCode.SHM_CORRUPT, 'SharedHeap: the buffer holds no heap (bad magic)');
   }
 
   /** A new heap of `initial` bytes that may grow to `max` bytes. */
@@ -145,12 +147,21 @@ export class SharedHeap implements SharedHeapContract {
     return new SharedHeap(buffer);
   }
 
+  /** The fixed-length view, renewed if the buffer is longer than it (grown on any thread). */
+  #words(): Int32Array {
+    const w = this.#i32;
+    const length = this.buffer.byteLength >> 2;
+    return w.length === length ? w : (this.#i32 = new Int32Array(this.buffer, 0, length));
+  }
+
   alloc(bytes: number): number {
     if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > MAX_BLOCK) {
       throw new InvalidArgumentError(`SharedHeap.alloc: bytes must be an integer from 1 to ${MAX_BLOCK}; received ${describeValue(bytes)}`);
     }
     const { cls, size } = sizeClass(bytes);
-    const w = this.i32;
+    // No renewal for a magazine block: it entered the magazine under the lock (view renewed) or
+    // through free (view covering it), and views only grow.
+    let w = this.#i32;
     if (cls < CACHED_CLASSES) {
       const n = this.#count[cls]!;
       if (n > 0) {
@@ -163,6 +174,7 @@ export class SharedHeap implements SharedHeapContract {
     }
     lockWord(w, LOCK);
     try {
+      w = this.#words(); // a block on a list may lie past the view taken before the lock
       let offset = w[HEADS + cls]!;
       if (offset !== 0) {
         w[HEADS + cls] = w[offset >> 2]!;
@@ -171,6 +183,7 @@ export class SharedHeap implements SharedHeapContract {
         const top = w[TOP]!;
         const end = top + HEADER + size;
         if (end > this.buffer.byteLength) this.#grow(end);
+        w = this.#words();
         w[TOP] = end;
         offset = top + HEADER;
         w[(offset - HEADER) >> 2] = size;
@@ -185,7 +198,7 @@ export class SharedHeap implements SharedHeapContract {
 
   /** Moves up to MAGAZINE / 2 blocks of class `cls` from its list into the empty magazine (under the lock). */
   #refill(cls: number): void {
-    const w = this.i32;
+    const w = this.#words();
     let n = 0;
     for (let offset = w[HEADS + cls]!; offset !== 0 && n < MAGAZINE / 2; offset = w[HEADS + cls]!) {
       w[HEADS + cls] = w[offset >> 2]!;
@@ -196,7 +209,7 @@ export class SharedHeap implements SharedHeapContract {
 
   /** Returns the older half of the full magazine of `cls` to its list (takes the lock). */
   #spill(cls: number): void {
-    const w = this.i32;
+    const w = this.#words();
     const m = this.#magazine;
     const base = cls * MAGAZINE;
     const half = MAGAZINE / 2;
@@ -216,7 +229,7 @@ export class SharedHeap implements SharedHeapContract {
 
   /** Returns every block of this thread's magazines to the free lists (a thread that stops using the heap). */
   flushMagazines(): void {
-    const w = this.i32;
+    const w = this.#words();
     lockWord(w, LOCK);
     try {
       for (let cls = 0; cls < CACHED_CLASSES; cls++) {
@@ -234,7 +247,7 @@ export class SharedHeap implements SharedHeapContract {
 
   /** Grows the buffer to hold `end` bytes (under the lock). */
   #grow(end: number): void {
-    const max = this.i32[MAX_BYTES]!;
+    const max = this.#words()[MAX_BYTES]!;
     if (end > max) {
       throw new HeapExhausted(`the ETS heap is full: ${end} bytes needed, at most ${max} (VM option etsHeapMaxBytes)`);
     }
@@ -243,8 +256,9 @@ export class SharedHeap implements SharedHeapContract {
   }
 
   free(offset: number): void {
-    const w = this.i32;
-    if (!Number.isSafeInteger(offset) || offset < DATA + HEADER || (offset & 7) !== 0 || offset >= this.buffer.byteLength) {
+    let w = this.#i32;
+    if (offset >= w.length << 2) w = this.#words(); // allocated on a thread that saw the heap grow
+    if (!Number.isSafeInteger(offset) || offset < DATA + HEADER || (offset & 7) !== 0 || offset >= w.length << 2) {
       throw new BeamError(ErrorCode.SHM_CORRUPT, `SharedHeap.free: ${describeValue(offset)} is not a block offset`);
     }
     if (w[(offset - 4) >> 2] !== ALLOCATED) {
@@ -276,12 +290,12 @@ export class SharedHeap implements SharedHeapContract {
   }
 
   sizeOf(offset: number): number {
-    return this.i32[(offset - HEADER) >> 2]!;
+    return this.#words()[(offset - HEADER) >> 2]!;
   }
 
   /** Bytes allocated and not freed, block headers included (may be late by allocations in flight). */
   used(): number {
-    return Atomics.load(this.i32, USED);
+    return Atomics.load(this.#words(), USED);
   }
 
   /** The buffer's current length in bytes. */
