@@ -60,8 +60,9 @@
  * it is []).
  *
  * multiCall(Nodes, Name, Request[, Timeout]) -> {Replies, BadNodes} and abcast(Nodes, Name,
- * Msg) -> abcast reach the local node only until distribution exists: every other node is a
- * bad node of multiCall, and abcast drops its message to them.
+ * Msg) -> abcast reach other nodes through distribution (by {Name, Node}, one node after the
+ * other); on a VM without it every other node is a bad node of multiCall and is skipped by
+ * abcast. call/cast to {Name, Node} of another node go by name to that node.
  *
  * Differences from OTP: `hibernate` only waits (a generator has no heap to compact); the
  * start option `debug` and `hibernate_after` are not supported (use sys:trace etc. after start).
@@ -160,6 +161,7 @@ const A = {
   label: atom('label'),
   module: atom('module'),
   loop_resume: atom('loop_resume'),
+  global: atom('global'),
 };
 
 function isIterator(value: unknown): value is Iterator<unknown, Term, unknown> {
@@ -202,6 +204,11 @@ function timeoutOf(value: CallTimeout | undefined, where: string): number | 'inf
   return value;
 }
 
+/** {Name, Node} naming another node than this one (reached by name through distribution). */
+function isRemoteName(server: ServerRef): boolean {
+  return server instanceof Tuple && server.size === 2 && server.at(0) instanceof Atom && server.at(1) instanceof Atom && server.at(0) !== atom('global') && server.at(1) !== node();
+}
+
 function toServerPid(server: ServerRef): Pid | undefined {
   return whereisRef(server, 'gen_server');
 }
@@ -233,17 +240,21 @@ function* multiCallWith(nodes: readonly Atom[], name: Atom, request: Term, timeo
   const bad: Atom[] = [];
   for (const n of nodes) {
     if (!(n instanceof Atom)) throw new InvalidArgumentError(`gen_server:multi_call: nodes must be Atoms; received ${describeValue(n)}`);
-    if (n !== local) {
-      bad.push(n); // other nodes: distribution is not implemented yet
-      continue;
-    }
-    const pid = whereis(name);
-    if (pid === undefined) {
+    // The local server by its pid; another node's by {Name, Node} (a node that cannot be
+    // reached, or a VM without distribution, makes it a bad node).
+    const target = n === local ? whereis(name) : tuple(name, n);
+    if (target === undefined) {
       bad.push(n);
       continue;
     }
-    const tag = monitor('process', pid);
-    send(pid, tuple(A.gen_call, tuple(self(), tag), request));
+    let tag: Ref;
+    try {
+      tag = monitor('process', target);
+    } catch {
+      bad.push(n);
+      continue;
+    }
+    send(target, tuple(A.gen_call, tuple(self(), tag), request));
     const got = yield* receive(
       {
         match: (m: Term) => {
@@ -366,17 +377,18 @@ export const GenServer = {
    */
   call(server: ServerRef, request: Term, timeout: CallTimeout = 5000): ProcessStep<Term> {
     const ms = timeoutOf(timeout, 'gen_server:call');
-    const pid = toServerPid(server);
-    if (pid === undefined) exit(tuple(A.noproc, callInfo(server, request, ms)));
-    const tag = monitor('process', pid);
-    send(pid, tuple(A.gen_call, tuple(self(), tag), request));
+    // {Name, Node} of another node: monitored and sent to by name, on that node (as gen.erl).
+    const target = isRemoteName(server) ? (server as Tuple) : toServerPid(server);
+    if (target === undefined) exit(tuple(A.noproc, callInfo(server, request, ms)));
+    const tag = monitor('process', target);
+    send(target, tuple(A.gen_call, tuple(self(), tag), request));
     return new Calling(receive(new CallAnswer(tag), ms)[Symbol.iterator](), tag, server, request, ms);
   },
 
   /** gen_server:cast(Server, Request): ok, always. */
   cast(server: ServerRef, request: Term): Atom {
-    const pid = toServerPid(server);
-    if (pid !== undefined) send(pid, tuple(A.gen_cast, request));
+    const target = isRemoteName(server) ? (server as Tuple) : toServerPid(server);
+    if (target !== undefined) send(target, tuple(A.gen_cast, request));
     return A.ok;
   },
 
@@ -401,8 +413,8 @@ export const GenServer = {
   },
 
   /**
-   * gen_server:abcast(Nodes, Name, Request): casts to Name on each node; returns abcast. Only the
-   * local node is reachable until distribution exists: casts to other nodes are dropped.
+   * gen_server:abcast(Nodes, Name, Request): casts to Name on each node (other nodes through
+   * distribution; on a VM without it they are unreachable and skipped); returns abcast.
    */
   abcast(nodes: readonly Atom[] | Atom, name: Atom, request: Term): Atom {
     if (!(name instanceof Atom)) throw new InvalidArgumentError(`gen_server:abcast: name must be an Atom (a locally registered name); received ${describeValue(name)}`);
@@ -410,9 +422,16 @@ export const GenServer = {
     if (!Array.isArray(list)) throw new InvalidArgumentError(`gen_server:abcast: nodes must be a list of node names; received ${describeValue(nodes)}`);
     const local = node();
     for (const n of list) {
-      if (n !== local) continue;
-      const pid = whereis(name);
-      if (pid !== undefined) send(pid, tuple(A.gen_cast, request));
+      if (n === local) {
+        const pid = whereis(name);
+        if (pid !== undefined) send(pid, tuple(A.gen_cast, request));
+        continue;
+      }
+      try {
+        send(tuple(name, n), tuple(A.gen_cast, request));
+      } catch {
+        // A VM without distribution: the other node cannot be reached (abcast never fails).
+      }
     }
     return A.abcast;
   },

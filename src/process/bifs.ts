@@ -67,7 +67,7 @@ function checkLocalNode(runtime: Runtime, nodeName: Term, where: string, what: s
   // nodes are routed there (signals.ts).
   if (nodeName !== runtime.node && !(runtime.remote !== undefined && nodeName instanceof Atom)) {
     throw new InvalidArgumentError(
-      `${where}: ${what} is on node ${describeTerm(nodeName)}, but only the local node (${runtime.node.name}) is reachable: distribution is not implemented yet`,
+      `${where}: ${what} is on node ${describeTerm(nodeName)}, but this node (${runtime.node.name}) is not distributed: start the VM with the \`distribution\` option to reach other nodes`,
     );
   }
 }

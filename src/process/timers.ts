@@ -31,7 +31,7 @@ function checkDest(runtime: Runtime, dest: unknown, where: string): Pid | Atom {
   if (dest instanceof Atom) return dest;
   if (dest instanceof Pid) {
     if (dest.node !== runtime.node) {
-      throw new InvalidArgumentError(`${where}: dest must be a local pid (distribution is not implemented yet); received a pid of node '${dest.node.name}'`);
+      throw new InvalidArgumentError(`${where}: dest must be a local pid or a name (a timer to a process of another node is not supported); received a pid of node '${dest.node.name}'`);
     }
     return dest;
   }

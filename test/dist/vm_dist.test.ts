@@ -111,6 +111,9 @@ t.test('beamjs -> erl: rpc.call of the erl kvs server, badrpc nodedown and timeo
   await vm.spawn('dtest', 'pinger', [Atom.for(`nosuch${process.pid}@${shortHost()}`), vm.self]);
   t.same((await vm.receive(P.tuple(atom('ping_result'), P.capture('r')), 10000))?.r, atom('pang'));
   t.equal(await vm.ping(node), 'pong');
+  await vm.spawn('dtest', 'gs_remote', [vm.self, node]);
+  const gs = (await vm.receive(P.tuple(atom('gs_remote'), P.capture('r')), 15000))?.r as Term;
+  t.equal(format(gs), `[[3,2,1],{[{${format(node)},[3,2,1]}],[nosuch${process.pid}@nohost]},abcast]`, "gen_server:call({rex, Node}), multi_call and abcast reach erl's rex; an unreachable node is a bad node");
 });
 
 t.test('links and monitors across nodes: exit propagation both ways, DOWN by pid and by name, noconnection when erl is killed', async (t) => {

@@ -45,7 +45,7 @@ t.test('send: to a dead pid is silent, to an unregistered name is badarg, to {Na
   await call(vm, a, 'send', atom('bifs_named'), atom('via_name'));
   sameTerm(t, await call(vm, a, 'flush'), [atom('via_tuple'), atom('via_name')], 'sends to {Name, Node} and Name arrive');
   t.throws(() => vm.send(atom('nobody_here'), 1), { constructor: InvalidArgumentError, code: ErrorCode.INVALID_ARGUMENT }, 'vm.send to an unregistered name throws');
-  t.throws(() => vm.send(tuple(atom('x'), atom('other@host')), 1), { code: ErrorCode.INVALID_ARGUMENT, message: /distribution is not implemented/ }, 'a remote node is a clear error');
+  t.throws(() => vm.send(tuple(atom('x'), atom('other@host')), 1), { code: ErrorCode.INVALID_ARGUMENT, message: /is not distributed: start the VM with the `distribution` option/ }, 'a remote node is a clear error');
   t.throws(() => vm.send(42 as unknown as Pid, 1), { code: ErrorCode.INVALID_ARGUMENT, message: /dest must be a pid, a registered name/ }, 'a bad dest names the argument');
 });
 
