@@ -4,40 +4,18 @@
 // covered by read_concurrency alone); concurrent inserts, takes and lookups while the bucket
 // array grows lose no object and never see one torn (each object carries a checksum).
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
 import { HashStore } from '../../src/ets/hash_store.js';
 import { SharedHeap } from '../../src/ets/shared_heap.js';
 import { TableCatalog } from '../../src/ets/table_catalog.js';
 import { Tuple } from '../../src/term/index.js';
 import { testSeed } from '../support/prng.js';
+import { runAtBarrier } from '../support/worker_barrier.js';
 
 const FIXTURE = new URL('./fixtures/hammer_worker.js', import.meta.url);
 const WORKERS = 4;
 
 function runAll<R>(jobs: ReadonlyArray<Record<string, unknown>>): Promise<R[]> {
-  const start = new SharedArrayBuffer(8);
-  const gate = new Int32Array(start);
-  const results = jobs.map(
-    (job) =>
-      new Promise<R>((resolve, reject) => {
-        const worker = new Worker(FIXTURE, { workerData: { ...job, start }, execArgv: [] });
-        worker.once('message', (m: R) => {
-          resolve(m);
-          void worker.terminate();
-        });
-        worker.once('error', reject);
-      }),
-  );
-  const open = (): void => {
-    if (Atomics.load(gate, 0) < jobs.length) {
-      setTimeout(open, 1);
-      return;
-    }
-    Atomics.store(gate, 1, 1);
-    Atomics.notify(gate, 1);
-  };
-  open();
-  return Promise.all(results);
+  return runAtBarrier<R>(FIXTURE, jobs);
 }
 
 const seed = testSeed();

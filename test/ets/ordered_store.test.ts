@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { runAtBarrier } from '../support/worker_barrier.js';
 import { InvalidArgumentError } from '../../src/errors/index.js';
 import { termToBinary, binaryToTerm } from '../../src/codec/index.js';
 import { LEAF_BYTES, LEAF_CAP, ROOT_BYTES, orderedStoreFactory } from '../../src/ets/ordered_store.js';
@@ -358,30 +358,7 @@ t.test('HeapExhausted leaves the table consistent, with only whole inserts', (t)
 });
 
 function runWorkers(jobs: Array<Omit<Job, 'start'>>): Promise<Report[]> {
-  const start = new SharedArrayBuffer(8);
-  const gate = new Int32Array(start);
-  const fixture = new URL('./fixtures/ordered_worker.js', import.meta.url);
-  const results = jobs.map(
-    (job) =>
-      new Promise<Report>((resolve, reject) => {
-        const worker = new Worker(fixture, { workerData: { ...job, start }, execArgv: [] });
-        worker.once('message', (m: Report) => {
-          resolve(m);
-          void worker.terminate();
-        });
-        worker.once('error', reject);
-      }),
-  );
-  const open = (): void => {
-    if (Atomics.load(gate, 0) < jobs.length) {
-      setTimeout(open, 1);
-      return;
-    }
-    Atomics.store(gate, 1, 1);
-    Atomics.notify(gate, 1);
-  };
-  open();
-  return Promise.all(results);
+  return runAtBarrier<Report>(new URL('./fixtures/ordered_worker.js', import.meta.url), jobs as unknown as Array<Record<string, unknown>>);
 }
 
 for (const concurrency of [{ read: true, write: true }, { read: false, write: false }]) {

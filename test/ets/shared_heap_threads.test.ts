@@ -4,7 +4,7 @@
 // move between threads (freed on one, spilled to the lists, refilled on another); at the end
 // every block is back (used() is 0) and one thread's magazine is not seen by another's alloc.
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
+import { runAtBarrier } from '../support/worker_barrier.js';
 import { MAGAZINE, SharedHeap } from '../../src/ets/shared_heap.js';
 import { testSeed } from '../support/prng.js';
 
@@ -18,29 +18,7 @@ interface Report {
 }
 
 function runAll(jobs: ReadonlyArray<Record<string, unknown>>): Promise<Report[]> {
-  const start = new SharedArrayBuffer(8);
-  const gate = new Int32Array(start);
-  const results = jobs.map(
-    (job) =>
-      new Promise<Report>((resolve, reject) => {
-        const worker = new Worker(FIXTURE, { workerData: { ...job, start }, execArgv: [] });
-        worker.once('message', (m: Report) => {
-          resolve(m);
-          void worker.terminate();
-        });
-        worker.once('error', reject);
-      }),
-  );
-  const open = (): void => {
-    if (Atomics.load(gate, 0) < jobs.length) {
-      setTimeout(open, 1);
-      return;
-    }
-    Atomics.store(gate, 1, 1);
-    Atomics.notify(gate, 1);
-  };
-  open();
-  return Promise.all(results);
+  return runAtBarrier<Report>(FIXTURE, jobs);
 }
 
 const seed = testSeed();
