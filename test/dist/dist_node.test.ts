@@ -174,7 +174,8 @@ t.test('disconnect_node closes the connection; erl sees nodedown; the next send 
     sname, cookie: 'c6', epmdPort: epmd,
     eval: `register(box, self()), net_kernel:monitor_nodes(true), pong = net_adm:ping('${node.name.name}'), io:format("UP~n"),
       receive {nodedown, N} -> io:format("DOWN ~p~n", [N]) after 10000 -> io:format("NODOWN~n") end,
-      receive {again, X} -> io:format("AGAIN ~p~n", [X]) after 10000 -> io:format("NOAGAIN~n") end, halt().`,
+      receive {again, X} -> io:format("AGAIN ~p~n", [X]) after 10000 -> io:format("NOAGAIN~n") end,
+      receive stop -> ok after 5000 -> ok end, halt().`,
   });
   await erl.waitFor(/UP/);
   const peer = Atom.for(`${sname}@${shortHost()}`);
@@ -183,7 +184,7 @@ t.test('disconnect_node closes the connection; erl sees nodedown; the next send 
   t.match((await erl.waitFor(/DOWN (\S+)/))[1], node.name.name);
   node.send(peer, { kind: 'reg_send', from: node.netKernelPid, to: atom('box'), message: tuple(atom('again'), 42) });
   t.equal((await erl.waitFor(/AGAIN (\d+)/))[1], '42');
-  t.equal(inbox.downs.length, 1);
+  t.equal(inbox.downs.length, 1, 'one nodedown: the disconnect (erl stays up until the test ends)');
 });
 
 t.test('two beamjs nodes: ping, hidden node listed by nodes(hidden), simultaneous connect ends with one connection', async (t) => {
