@@ -37,7 +37,7 @@ import { ErlangException } from '../process/exception.js';
 import { callerProcessOrUndefined, currentProcess, currentProcessOrUndefined, embeddingCount, flushEmbedding, type Process } from '../process/process.js';
 import { sendMessage } from '../process/signals.js';
 import { BeamError, ErrorCode } from '../errors/index.js';
-import { adoptTuple, atom, Atom, atomName, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
+import { adoptTuple, atom, Atom, atomName, atomTerm, isInteger, localNode, Pid, Ref, tuple, Tuple, type Term } from '../term/index.js';
 import { compileMatchPattern, compileMatchSpec, NO_MATCH, type CompiledMatchSpec } from './match_spec.js';
 import { isAlive, spaceOf, TYPE_NAMES, type EtsSpace, type OpenedTable } from './ets_space.js';
 import { storeFactory } from './store_factories.js';
@@ -604,26 +604,10 @@ function all(): Term[] {
     const out: Term[] = [];
     for (const slot of catalog.liveSlots()) {
       const entry = catalog.entry(slot);
-      out.push((entry.flags & TableFlag.NAMED) !== 0 ? nameTerm(catalog.nameOf(slot)) : tidOf(slot, entry.serial));
+      out.push((entry.flags & TableFlag.NAMED) !== 0 ? atomTerm(catalog.nameOf(slot)) : tidOf(slot, entry.serial));
     }
     return out;
   });
-}
-
-/** The atom of a name (true/false/undefined/null are JS values in the term mapping). */
-function nameTerm(name: string): Term {
-  switch (name) {
-    case 'true':
-      return true;
-    case 'false':
-      return false;
-    case 'undefined':
-      return undefined;
-    case 'null':
-      return null;
-    default:
-      return atom(name);
-  }
 }
 
 function whereis(name: Atom | boolean | null | undefined): Ref | undefined {
@@ -682,7 +666,7 @@ function infoItem(call: Call, t: Open, item: InfoItem): Term {
       return heir === undefined ? A_NONE : pidOf(runtime.node, runtime.creation, heir);
     }
     case 'name':
-      return nameTerm(call.space.catalog.nameOf(e.slot));
+      return atomTerm(call.space.catalog.nameOf(e.slot));
     case 'size':
       return t.store.size();
     case 'node':

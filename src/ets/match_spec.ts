@@ -59,6 +59,7 @@ import {
   Tuple,
   adoptTuple,
   atom,
+  atomTerm,
   exactEquals,
   format,
   improperList,
@@ -302,7 +303,7 @@ function compileMapHead(p: ReadonlyMap<Term, Term> | TermObject, vars: HeadVaria
   } else {
     const obj = p as TermObject;
     for (const name of Object.keys(obj)) {
-      keys.push(atomFromName(name));
+      keys.push(atomTerm(name));
       values.push(obj[name]);
     }
   }
@@ -320,21 +321,6 @@ function compileMapHead(p: ReadonlyMap<Term, Term> | TermObject, vars: HeadVaria
     }
     return true;
   };
-}
-
-function atomFromName(name: string): Term {
-  switch (name) {
-    case 'true':
-      return true;
-    case 'false':
-      return false;
-    case 'undefined':
-      return undefined;
-    case 'null':
-      return null;
-    default:
-      return atom(name);
-  }
 }
 
 /** True when a head part matches exactly one term (no variables, no '_', no map patterns). */
@@ -466,7 +452,7 @@ function compileExpr(e: Term, scope: ExprScope): Expr {
     } else {
       const obj = e as TermObject;
       for (const name of Object.keys(obj)) {
-        keys.push(compileExpr(atomFromName(name), scope)); // a key '$1' is the variable's value
+        keys.push(compileExpr(atomTerm(name), scope)); // a key '$1' is the variable's value
         values.push(compileExpr(obj[name], scope));
       }
     }
