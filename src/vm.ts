@@ -690,6 +690,7 @@ export class VM {
     this.#stopped = true;
     unregisterEmbedding(this.#external);
     // Peers see nodedown first (net_kernel stops before the processes, as in init:stop/0).
+    this.#dist?.bridge.global.stop();
     await this.#dist?.node.stop();
     const multi = this.#multi;
     if (multi !== undefined) {

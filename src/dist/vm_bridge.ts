@@ -34,7 +34,8 @@
  * - `rex` (rpc before erpc): {'$gen_call', {From, Tag}, {call, M, F, A, GL}} spawns
  *   beamjs_dist:rex_call (the reply comes from that process), {'$gen_cast', {cast, M, F, A,
  *   GL}} spawns rex_cast, {From, features_request} gets {features_reply, Node, [erpc]};
- * - `global_name_server`: see global.ts;
+ * - `global_name_server`: OTP's global protocol, global.ts (messages, monitors and 'DOWN's for
+ *   its server and locker pids stop there too);
  * - SPAWN_REQUEST: spawns beamjs_dist:spawned(ReqId, From, Flags, M, F, Args), which sends
  *   the SPAWN_REPLY itself (dist_modules.ts); the options `link` and `monitor` are honoured,
  *   others are ignored.
@@ -124,7 +125,18 @@ export class VmBridge implements LocalSide {
     this.#runtime = runtime;
     this.#spawn = spawn;
     this.#flush = flush;
-    this.global = new GlobalNames(node, run);
+    this.global = new GlobalNames(node, run, {
+      send: (from, to, message) => {
+        if (to.node === runtime.node) this.#deliver(from, to, message);
+        else node.send(to.node, { kind: 'send', from, to, message });
+        flush();
+      },
+      exit: (from, to, reason) => {
+        if (to.node === runtime.node) this.#post(new Signal(SignalKind.EXIT, from, to, reason, undefined, undefined));
+        else node.send(to.node, { kind: 'exit2', from, to, reason });
+        flush();
+      },
+    });
     this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run);
   }
 
@@ -242,6 +254,7 @@ export class VmBridge implements LocalSide {
     const here = this.#runtime.node;
     switch (c.kind) {
       case 'send':
+        if (this.global.isOwnPid(c.to)) return void this.global.incomingSend(peer, c.message);
         if (c.to.node === here) this.#deliver(c.from, c.to, c.message);
         return;
       case 'reg_send':
@@ -250,7 +263,7 @@ export class VmBridge implements LocalSide {
       case 'alias_send':
         return; // process aliases are not implemented: dropped, as a send to a dead alias
       case 'link':
-        if (c.to.node !== here) return;
+        if (c.to.node !== here || this.global.isOwnPid(c.to)) return;
         this.#peer(peer).links.set(pidId(c.to) + pidId(c.from), { local: c.to, remote: c.from });
         this.#post(new Signal(SignalKind.LINK, c.from, c.to, undefined, undefined, undefined));
         return;
@@ -273,6 +286,8 @@ export class VmBridge implements LocalSide {
         this.#post(new Signal(SignalKind.EXIT, c.from, c.to, c.reason, undefined, undefined));
         return;
       case 'monitor': {
+        // The global server and its locker live as long as the node (as rex below).
+        if (c.to instanceof Pid && this.global.isOwnPid(c.to)) return;
         let target: Pid | undefined;
         let object: Term;
         if (c.to instanceof Atom) {
@@ -301,6 +316,7 @@ export class VmBridge implements LocalSide {
         return;
       }
       case 'monitor_exit': {
+        if (this.global.isOwnPid(c.to)) return void this.global.monitorDown(c.ref);
         const entry = this.#peer(peer).outMonitors.get(refId(c.ref));
         if (entry === undefined) return;
         this.#peer(peer).outMonitors.delete(refId(c.ref));

@@ -1,6 +1,6 @@
 /**
- * An OTP 25 node's `global` beside a beamjs node. A visible beamjs node does not answer
- * global's init_connect (global.ts), so erl's global:sync() would wait for it; a beamjs node
+ * An OTP 25 node's `global` beside a hidden beamjs node (a visible one joins global's partition:
+ * otp_global_partition.test.ts). A beamjs node
  * started `hidden: true` stays out of erl's global: erl registers a global name, the beamjs node
  * connects, global:sync() on erl returns ok, whereis_name there still works, erl logs nothing.
  */

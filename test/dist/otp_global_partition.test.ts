@@ -1,0 +1,149 @@
+/**
+ * A visible beamjs node in OTP 25's global partition (global.ts speaks global's protocol).
+ *
+ * Two nodes: names registered on each side before the connection are seen on both after it;
+ * global:sync() on erl returns ok; a name clash is resolved by random_exit_name on the node
+ * with the smaller name — run twice, once with beamjs deciding (erl's holder is killed) and
+ * once with erl deciding (beamjs's holder is killed); after the sync, erl's register_name /
+ * unregister_name reach beamjs, beamjs's register_name reaches erl, and a name goes from both
+ * sides when its holder exits. erl logs nothing but the conflict line of its own resolution.
+ *
+ * Three nodes: erl A and erl B connected; beamjs connects to A only; global makes it connect
+ * to B too (in_sync), B's global:sync() returns ok and B sees beamjs's name, beamjs sees B's.
+ * Run inline here and on 2 scheduler threads by multi/otp_global_partition.test.ts.
+ */
+import t from 'tap';
+import { VM } from '../../src/index.js';
+import { EpmdServer } from '../../src/dist/index.js';
+import { Atom, P, Pid, atom, format, tuple, type Term } from '../../src/term/index.js';
+import { schedulerOptions } from '../support/schedulers.js';
+import { shortHost, startErl, uniqueName } from './support.js';
+
+const modules = [new URL('./fixtures/global_modules.js', import.meta.url)];
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function holder(vm: VM, name: Term): Promise<Pid> {
+  const p = await vm.spawn('gtest', 'race', [vm.self, name]);
+  const m = (await vm.receive(P.tuple(atom('raced'), p, P.capture('r')), 8000))!;
+  if (m.r !== atom('yes')) throw new Error(`register_name(${format(name)}) answered ${format(m.r as Term)}`);
+  return p;
+}
+
+/** erl's side: `W(Name)` waits for a global name; prints lines the test waits for. */
+const ERL_WAIT = `W = fun Wf(N, 0) -> timeout; Wf(N, K) -> case global:whereis_name(N) of undefined -> timer:sleep(25), Wf(N, K - 1); P -> P end end, `;
+const ERL_GONE = `G = fun Gf(N, 0) -> still_there; Gf(N, K) -> case global:whereis_name(N) of undefined -> gone; _ -> timer:sleep(25), Gf(N, K - 1) end end, `;
+const ERL_SYNC = `Self = self(), spawn(fun() -> Self ! {sync, global:sync()} end), Sync = receive {sync, R} -> R after 8000 -> timeout end, `;
+
+for (const decider of ['beamjs', 'erl'] as const) {
+  t.test(`a visible beamjs node joins erl's global partition (clash decided by ${decider})`, async (t) => {
+    const server = await EpmdServer.start({ port: 0 });
+    t.teardown(() => server.close());
+    // The node with the smaller name resolves a clash: choose the prefixes accordingly.
+    const jsName = uniqueName(decider === 'beamjs' ? 'aajs' : 'zzjs');
+    const logs: string[] = [];
+    const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: jsName, cookie: 'gp', epmdPort: server.port, startEpmd: false, log: (level, text) => void logs.push(`${level}: ${text}`) }, logger: false });
+    t.teardown(() => vm.stop());
+    const jsPid = await holder(vm, atom('js_name'));
+    const jsClash = await holder(vm, atom('clash'));
+    const erl = startErl(t, {
+      sname: uniqueName('mmerl'), cookie: 'gp', epmdPort: server.port, maxMs: 40000,
+      eval: ERL_WAIT + ERL_GONE +
+        `yes = global:register_name(erl_name, self()), ` +
+        `Clash = spawn(fun() -> receive stop -> ok end end), yes = global:register_name(clash, Clash), ` +
+        `pong = net_adm:ping('${vm.node.name}'), ` + ERL_SYNC +
+        `JsPid = W(js_name, 400), ` +
+        `io:format("SYNC ~p ~p ~p~n", [Sync, node(JsPid), global:whereis_name(clash) =:= Clash]), ` +
+        `Later = spawn(fun() -> receive stop -> ok end end), yes = global:register_name(erl_later, Later), io:format("LATER ~p~n", [Later]), ` +
+        `JsLater = W(js_later, 400), io:format("JSLATER ~p~n", [node(JsLater)]), ` +
+        `Later ! stop, global:unregister_name(erl_name), io:format("UNREG~n"), ` +
+        `io:format("JSGONE ~p~n", [G(js_name, 400)]), ` +
+        `io:format("NAMES ~p~n", [lists:sort(global:registered_names())]), ` +
+        `receive after 300 -> ok end, halt().`,
+    });
+    const synced = await erl.waitFor(/SYNC (\S+) (\S+) (\S+)\n/, 20000);
+    t.equal(synced[1], 'ok', "erl's global:sync() returns ok");
+    t.equal(synced[2].replace(/'/g, ''), vm.node.name, "erl sees beamjs's name, on beamjs");
+    const erlNode = (await until('erl_name here', () => vm.global!.whereisName(atom('erl_name')))).node;
+    t.not(erlNode.name, vm.node.name, "beamjs sees erl's name, on erl");
+    t.same([...vm.global!.known()], [erlNode], 'global knows erl');
+
+    // The clash: random_exit_name keeps the holder on the node with the smaller name, kills the other.
+    const kept = await until('clash resolved', () => {
+      const p = vm.global!.whereisName(atom('clash'));
+      return p !== undefined && !p.equals(jsClash) ? p : decider === 'erl' ? undefined : p;
+    });
+    if (decider === 'beamjs') {
+      t.ok(kept.equals(jsClash), 'beamjs decided: its holder (the smaller node name) keeps the name');
+      t.equal(synced[3], 'false', "and erl's table agrees");
+      t.ok(logs.some((l) => /Name conflict terminating \{clash,/.test(l)), 'beamjs logged the conflict');
+    } else {
+      t.equal(kept.node, erlNode, "erl decided: erl's holder keeps the name");
+      t.equal(synced[3], 'true', "and erl's table agrees");
+      await until('the beamjs holder killed', async () => ((await vm.isProcessAlive(jsClash)) ? undefined : true));
+      t.pass('the beamjs holder was killed');
+    }
+
+    // After the sync: erl registers, beamjs sees it; beamjs registers, erl sees it.
+    const later = await erl.waitFor(/LATER (\S+)\n/);
+    const erlLater = await until('erl_later here', () => vm.global!.whereisName(atom('erl_later')));
+    t.equal(erlLater.node, erlNode, `erl's new name arrived (${later[1]})`);
+    await holder(vm, atom('js_later'));
+    const jsLater = await erl.waitFor(/JSLATER (\S+)\n/, 15000);
+    t.not(jsLater[1], 'timeout', "beamjs's new name reached erl");
+    await erl.waitFor(/UNREG\n/);
+    await until('erl_name gone', () => (vm.global!.whereisName(atom('erl_name')) === undefined ? true : undefined));
+    await until('erl_later gone with its holder', () => (vm.global!.whereisName(atom('erl_later')) === undefined ? true : undefined));
+    t.pass("erl's unregister_name and its holder's exit removed the names here");
+    vm.send(jsPid, tuple(atom('stop')));
+    const gone = await erl.waitFor(/JSGONE (\S+)\n/, 15000);
+    t.equal(gone[1], 'gone', "js_name went from erl when its holder stopped");
+    const names = await erl.waitFor(/NAMES (.*)\n/);
+    t.equal(names[1], '[clash,js_later]', "erl's final names");
+    await erl.exited;
+    const erlLog = erl.output().split('\n').filter((l) => l.trim() !== '' && !/^(SYNC|LATER|JSLATER|UNREG|JSGONE|NAMES) /.test(l + ' '));
+    if (decider === 'erl') t.ok(erlLog.every((l) => /Name conflict terminating|^\s*$/.test(l) || l.startsWith('=INFO') || l.trim() === ''), `erl logged only its conflict: ${erlLog.join(' | ')}`);
+    else t.same(erlLog, [], 'erl logged nothing');
+    t.same(logs.filter((l) => l.startsWith('warning') || l.startsWith('error')), [], 'beamjs logged no warning');
+  });
+}
+
+t.test('three nodes: beamjs connects to erl A, global brings in erl B', async (t) => {
+  const server = await EpmdServer.start({ port: 0 });
+  t.teardown(() => server.close());
+  const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: uniqueName('jsg3'), cookie: 'g3', epmdPort: server.port, startEpmd: false, log: () => undefined }, logger: false });
+  t.teardown(() => vm.stop());
+  await holder(vm, atom('js3'));
+  const bName = uniqueName('erlb');
+  const b = startErl(t, {
+    sname: bName, cookie: 'g3', epmdPort: server.port, maxMs: 40000,
+    eval: ERL_WAIT + `yes = global:register_name(b_name, self()), io:format("BUP~n"), ` +
+      `JsPid = W(js3, 600), ` +
+      `WN = fun WNf(0) -> false; WNf(K) -> case lists:member('${vm.node.name}', nodes()) of true -> true; false -> timer:sleep(25), WNf(K - 1) end end, Conn = WN(400), ` + ERL_SYNC +
+      `io:format("B ~p ~p ~p~n", [node(JsPid), Sync, Conn]), receive after 3000 -> ok end, halt().`,
+  });
+  await b.waitFor(/BUP\n/, 15000);
+  const aName = uniqueName('erla');
+  const a = startErl(t, {
+    sname: aName, cookie: 'g3', epmdPort: server.port, maxMs: 40000,
+    eval: `pong = net_adm:ping('${bName}@${shortHost()}'), ok = global:sync(), io:format("AUP~n"), receive after 8000 -> ok end, halt().`,
+  });
+  await a.waitFor(/AUP\n/, 15000);
+  const aNode = Atom.for(`${aName}@${shortHost()}`);
+  t.equal(await vm.ping(aNode), 'pong');
+  const bSeen = await b.waitFor(/B (\S+) (\S+) (\S+)\n/, 20000);
+  t.equal(bSeen[1].replace(/'/g, ''), vm.node.name, "B sees beamjs's name");
+  t.equal(bSeen[2], 'ok', "B's global:sync() returns ok");
+  t.equal(bSeen[3], 'true', 'global connected B and beamjs');
+  const bPid = await until('b_name here', () => vm.global!.whereisName(atom('b_name')));
+  t.equal(bPid.node.name, `${bName}@${shortHost()}`, "beamjs sees B's name");
+  t.same(vm.global!.known().map((n) => n.name).sort(), [aNode.name, bPid.node.name].sort(), 'global knows A and B');
+});
