@@ -10,6 +10,10 @@
  *
  * Three nodes: erl A and erl B connected; beamjs connects to A only; global makes it connect
  * to B too (in_sync), B's global:sync() returns ok and B sees beamjs's name, beamjs sees B's.
+ *
+ * Lost connections (OTP 25's prevent_overlapping_partitions): erl A disconnects B, A's
+ * lost_connection makes beamjs leave B as well (logged as OTP logs it); then beamjs disconnects B
+ * and A, told by beamjs, leaves B.
  * Run inline here and on 2 scheduler threads by multi/otp_global_partition.test.ts.
  */
 import t from 'tap';
@@ -146,4 +150,52 @@ t.test('three nodes: beamjs connects to erl A, global brings in erl B', async (t
   const bPid = await until('b_name here', () => vm.global!.whereisName(atom('b_name')));
   t.equal(bPid.node.name, `${bName}@${shortHost()}`, "beamjs sees B's name");
   t.same(vm.global!.known().map((n) => n.name).sort(), [aNode.name, bPid.node.name].sort(), 'global knows A and B');
+});
+
+t.test('lost connections: overlapping partitions are prevented both ways (erl reports, beamjs reports)', async (t) => {
+  const server = await EpmdServer.start({ port: 0 });
+  t.teardown(() => server.close());
+  const logs: string[] = [];
+  const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: uniqueName('jslc'), cookie: 'lc', epmdPort: server.port, startEpmd: false, log: (level, text) => void logs.push(`${level}: ${text}`) }, logger: false });
+  t.teardown(() => vm.stop());
+  const bName = uniqueName('erlb');
+  const bNode = Atom.for(`${bName}@${shortHost()}`);
+  const b = startErl(t, { sname: bName, cookie: 'lc', epmdPort: server.port, maxMs: 60000, eval: `io:format("BUP~n"), receive stop -> ok end.` });
+  await b.waitFor(/BUP\n/, 15000);
+  const aName = uniqueName('erla');
+  const aNode = Atom.for(`${aName}@${shortHost()}`);
+  const a = startErl(t, {
+    sname: aName, cookie: 'lc', epmdPort: server.port, maxMs: 60000,
+    eval: `B = '${bNode.name}', pong = net_adm:ping(B), ok = global:sync(), register(ctl, self()), io:format("AUP~n"), ` +
+      `Gone = fun GoneF(0) -> still_connected; GoneF(K) -> case lists:member(B, nodes()) of false -> gone; true -> timer:sleep(25), GoneF(K - 1) end end, ` +
+      `receive disconnect_b -> true = erlang:disconnect_node(B), io:format("ADISC~n") end, ` +
+      `receive reconnect_b -> pong = net_adm:ping(B), ok = global:sync(), io:format("ARECON~n") end, ` +
+      `receive watch_b -> io:format("AWATCH ~p~n", [Gone(400)]) end, ` +
+      `receive stop -> ok end.`,
+  });
+  await a.waitFor(/AUP\n/, 15000);
+  t.equal(await vm.ping(aNode), 'pong');
+  await until('beamjs connected to B by global', () => (vm.nodes().includes(bNode) ? true : undefined));
+  await vm.global!.sync();
+  t.same(vm.global!.known().map((n) => n.name).sort(), [aNode.name, bNode.name].sort(), 'one partition of three');
+
+  // erl A drops B: A's global tells us (lost_connection); we leave B too, as OTP's nodes do.
+  vm.send(tuple(atom('ctl'), aNode), atom('disconnect_b'));
+  await a.waitFor(/ADISC\n/);
+  await until('beamjs left B', () => (vm.nodes().includes(bNode) ? undefined : true));
+  // (B reports losing A as well, so we may leave A for a moment too: OTP's nodes do the same.)
+  t.notOk(vm.global!.known().includes(bNode), 'B left our partition');
+  t.ok(logs.some((l) => l.includes(`requested disconnect from node ${bNode.name} in order to prevent overlapping partitions`)), 'logged as OTP logs it');
+
+  // A reconnects B; global brings B back to us; then we drop B: A is told and drops B too.
+  vm.send(tuple(atom('ctl'), aNode), atom('reconnect_b'));
+  await a.waitFor(/ARECON\n/, 15000);
+  await until('B back in our partition', () => (vm.global!.known().includes(bNode) && vm.nodes().includes(bNode) ? true : undefined), 15000);
+  t.equal(vm.distribution!.disconnect(bNode), true);
+  vm.send(tuple(atom('ctl'), aNode), atom('watch_b'));
+  const watched = await a.waitFor(/AWATCH (\S+)\n/, 15000);
+  t.equal(watched[1], 'gone', 'erl A left B when beamjs reported the lost connection');
+  t.match(a.output(), /'global' at node \S+ requested disconnect from node \S+ in order to prevent overlapping partitions/, "A's global acted on our lost_connection");
+  vm.send(tuple(atom('ctl'), aNode), atom('stop'));
+  b.child.kill('SIGKILL');
 });
