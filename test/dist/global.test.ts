@@ -4,20 +4,43 @@
  * unknown name exits {badarg, {Name, Msg}}, a dead holder's name is free again. Between two
  * beamjs nodes: a gen_server started as {via, global, counter} on node B (a child Node process)
  * is called from processes of node A, A sees B's name, cannot take it, and a second server of
- * that name on A gets {error, {already_started, Pid}}. Run inline here and on 2 scheduler
+ * that name on A gets {error, {already_started, Pid}}. A clash of two beamjs nodes (both hold
+ * `counter` before they meet): OTP's protocol resolves it on the node with the smaller name
+ * (random_exit_name kills the other holder, across nodes). Run inline here and on 2 scheduler
  * threads by multi/global.test.ts.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { VM } from '../../src/index.js';
 import { Atom, P, Pid, atom, format, tuple, type Term } from '../../src/term/index.js';
 import { schedulerOptions } from '../support/schedulers.js';
-import { freePort, uniqueName } from './support.js';
+import { freePort, uniqueName, type Teardown } from './support.js';
 
 const modules = [new URL('./fixtures/global_modules.js', import.meta.url)];
 
 async function result(vm: VM, tag: string, from: Pid): Promise<string> {
   return format((await vm.receive(P.tuple(atom(tag), from, P.capture('r')), 8000))!.r as Term);
+}
+
+/** The second beamjs node (fixtures/global_peer.ts, its own Node process): [child, node, start result]. */
+async function startPeer(t: Teardown, name: string, epmdPort: number): Promise<[ChildProcess, Atom, string]> {
+  const child = spawn(process.execPath, [new URL('./fixtures/global_peer.js', import.meta.url).pathname, name, 'glob', String(epmdPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  const [peer, started] = await new Promise<[Atom, string]>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`peer node did not start: ${out}`)), 10000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /READY (\S+) (\S+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve([Atom.for(m[1]!), m[2]!]);
+      }
+    });
+  });
+  return [child, peer, started];
 }
 
 t.test('global on a VM without distribution: via gen_server, one winner of a race, badarg send, dead holder', async (t) => {
@@ -66,22 +89,7 @@ t.test('global between two beamjs nodes: {via, global, counter} on B called from
   const epmdPort = await freePort();
   const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: uniqueName('jsga'), cookie: 'glob', epmdPort }, logger: false });
   t.teardown(() => vm.stop());
-  const child = spawn(process.execPath, [new URL('./fixtures/global_peer.js', import.meta.url).pathname, uniqueName('jsgb'), 'glob', String(epmdPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  const [peer, started] = await new Promise<[Atom, string]>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`peer node did not start: ${out}`)), 10000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\S+) (\S+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve([Atom.for(m[1]!), m[2]!]);
-      }
-    });
-  });
+  const [child, peer, started] = await startPeer(t, uniqueName('jsgb'), epmdPort);
   t.match(started, /^\{ok,<\d+\.\d+\.\d+>\}$/);
   t.equal(await vm.ping(peer), 'pong');
   for (let i = 0; i < 50 && vm.global!.whereisName(atom('counter')) === undefined; i++) await new Promise((r) => setTimeout(r, 20));
@@ -105,4 +113,22 @@ t.test('global between two beamjs nodes: {via, global, counter} on B called from
   t.equal(vm.global!.whereisName(atom('counter')), undefined, 'B\'s name went with B');
   t.ok(vm.global!.whereisName(atom('from_a')) instanceof Pid, 'A\'s own name stays');
   vm.send(mine, tuple(atom('stop')));
+});
+
+t.test('a name clash between two beamjs nodes: the node with the smaller name keeps its holder, the other is killed', async (t) => {
+  const epmdPort = await freePort();
+  // 'zz…' sorts after the peer's 'jsgb…': the peer resolves the clash (random_exit_name) and kills our holder.
+  const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: uniqueName('zzga'), cookie: 'glob', epmdPort }, logger: false });
+  t.teardown(() => vm.stop());
+  const mine = await vm.spawn('gtest', 'race', [vm.self, atom('counter')]);
+  t.equal(await result(vm, 'raced', mine), 'yes', 'our holder registered counter before the nodes met');
+  const [, peer] = await startPeer(t, uniqueName('jsgb'), epmdPort);
+  t.equal(await vm.ping(peer), 'pong');
+  await vm.global!.sync();
+  for (let i = 0; i < 200 && (await vm.isProcessAlive(mine)); i++) await new Promise((r) => setTimeout(r, 20));
+  t.notOk(await vm.isProcessAlive(mine), 'our holder was killed by the peer');
+  t.equal((vm.global!.whereisName(atom('counter')) as Pid).node, peer, "the name is the peer's server's");
+  const where = await vm.spawn('gtest', 'call', [vm.self, atom('counter'), atom('where')]);
+  t.equal(await result(vm, 'called', where), peer.name, 'calls reach the kept server');
+  t.same(vm.global!.known(), [peer], 'global knows the peer');
 });
