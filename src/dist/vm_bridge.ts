@@ -129,7 +129,7 @@ export class VmBridge implements LocalSide {
     this.#spawn = spawn;
     this.#flush = flush;
     this.global = new GlobalNames(node, run);
-    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run);
+    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run, runtime);
   }
 
   #peer(node: Atom): PeerState {
@@ -225,6 +225,7 @@ export class VmBridge implements LocalSide {
       }
       case SignalKind.DOWN: {
         if (from === undefined || signal.ref === undefined) return;
+        if (signal.to.node === NET_KERNEL_NODE) return void this.#watchers.processDown(from, signal.ref);
         this.#peer(peer).inMonitors.delete(refId(signal.ref));
         const object = signal.object;
         const fromProc = object instanceof Tuple && object.size === 2 && object.at(0) instanceof Atom ? (object.at(0) as Atom) : from;
