@@ -16,6 +16,8 @@
  *   {Res, return, V} -> V; {Res, throw, V} -> throw:V; {Res, exit, R} -> exit:{exception, R};
  *   {Res, error, R, Stack} -> error:{exception, R, Stack}; {Res, error, {erpc, E}} -> error:{erpc, E};
  *   noconnection -> error:{erpc, noconnection}; any other reason R -> exit:{signal, R}.
+ * A Node, M or F that is not an atom, Args not a list, or a Timeout that is neither
+ * 'infinity' nor an integer 0..4294967295 is error:{erpc, badarg}.
  * A spawn error E (noconnection when the node cannot be reached) is error:{erpc, E}; no
  * answer within Timeout ms is error:{erpc, timeout} (the request is abandoned: its monitor
  * is dropped, the remote call runs on, as in OTP 25). After a timeout that came before the
@@ -72,6 +74,9 @@ const A_NONODE = atom('nonode@nohost');
 const A_EXECUTE_CALL = atom('execute_call');
 const A_BEAMJS_DIST = atom('beamjs_dist');
 const A_CRASHER = atom('crasher');
+const A_BADARG = atom('badarg');
+/** erpc's largest integer timeout (?MAX_INT_TIMEOUT in erpc.erl). */
+const MAX_TIMEOUT_MS = 4294967295;
 
 /** Matches {Ref, Reply} (down: false) or {'DOWN', Ref, _, _, Reason} (down: true). */
 function replyOrDown(ref: Ref): (message: Term) => { down: boolean; value: Term } | undefined {
@@ -111,6 +116,8 @@ export function cast(target: Atom, module: Atom, fun: Atom, args: readonly Term[
  * optimisation for node() does (here whatever the Timeout).
  */
 export function* erpcCall(target: Atom, module: Atom, fun: Atom, args: readonly Term[], timeout: number | 'infinity' = 'infinity'): ProcessGenerator<Term> {
+  const validTimeout = timeout === 'infinity' || (Number.isSafeInteger(timeout) && timeout >= 0 && timeout <= MAX_TIMEOUT_MS);
+  if (!(target instanceof Atom) || !(module instanceof Atom) || !(fun instanceof Atom) || !Array.isArray(args) || !validTimeout) throw new ErlangException('error', tuple(A_ERPC, A_BADARG));
   if (target === node()) return yield* erpcLocal(module, fun, args);
   const proc = currentProcess('erpcCall');
   const res = makeRef();

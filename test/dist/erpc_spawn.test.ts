@@ -6,7 +6,8 @@
  * must print the same. Then erpc:call to a beamjs peer (a child node) with the same classes,
  * spawn/spawn_link/spawn_monitor to a node epmd does not know (a local pid that exits with
  * noconnection at once, as erl's spawn does; erl's answer printed for comparison), and
- * send_after/start_timer to a remote pid: badarg in erl and in beamjs.
+ * send_after/start_timer to a remote pid, and send_after to {Name, Node}: badarg in erl (OTP 25)
+ * and in beamjs.
  * Run inline here and on 2 scheduler threads by multi/erpc_spawn.test.ts.
  */
 import t from 'tap';
@@ -43,10 +44,11 @@ const cases: readonly ErpcCase[] = [
   ['erlang', 'error', '[oops]', 5000],
   ['nosuchmod', 'f', '[]', 5000],
   ['timer', 'sleep', '[3000]', 200],
+  ['lists', 'reverse', '[[]]', -1],
 ];
 
 function argsOf(text: string): Term[] {
-  const table: Record<string, Term[]> = { '[[1,2,3]]': [[1, 2, 3]], '[tossed]': [atom('tossed')], '[bye]': [atom('bye')], '[oops]': [atom('oops')], '[]': [], '[3000]': [3000] };
+  const table: Record<string, Term[]> = { '[[1,2,3]]': [[1, 2, 3]], '[tossed]': [atom('tossed')], '[bye]': [atom('bye')], '[oops]': [atom('oops')], '[]': [], '[3000]': [3000], '[[]]': [[]] };
   return table[text]!;
 }
 
@@ -55,7 +57,7 @@ function squeeze(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
-t.test('erpc:call from beamjs to erl matches erl itself: value, throw, exit, error, undef, timeout, noconnection', async (t) => {
+t.test('erpc:call from beamjs to erl matches erl itself: value, throw, exit, error, undef, timeout, badarg, noconnection', async (t) => {
   const { vm, epmd } = await start(t, 'gap1');
   const nowhere = `nosuch${process.pid}@${shortHost()}`;
   const sname = uniqueName('erlgap');
@@ -69,7 +71,8 @@ t.test('erpc:call from beamjs to erl matches erl itself: value, throw, exit, err
       register(gapt, self()), io:format("READY~n"),
       receive {js, J} ->
         R1 = (catch erlang:send_after(50, J, hi)), R2 = (catch erlang:start_timer(50, J, hi)),
-        J ! {erl_timers, self(), [element(1, element(2, R1)), element(1, element(2, R2))]}
+        R3 = (catch erlang:send_after(50, {js_name, node(J)}, hi)),
+        J ! {erl_timers, self(), [element(1, element(2, R)) || R <- [R1, R2, R3]]}
       end,
       receive stop -> ok after 30000 -> ok end, halt().`,
   });
@@ -92,14 +95,15 @@ t.test('erpc:call from beamjs to erl matches erl itself: value, throw, exit, err
   t.match(ours[3]!, /^\{error,\{exception,oops,\[\{erlang,error,\[oops\],/);
   t.equal(ours[4], '{error,{exception,undef,[{nosuchmod,f,[],[]}]}}');
   t.equal(ours[5], '{error,{erpc,timeout}}');
-  t.equal(ours[6], '{error,{erpc,noconnection}}');
+  t.equal(ours[6], '{error,{erpc,badarg}}', 'a negative timeout');
+  t.equal(ours[7], '{error,{erpc,noconnection}}');
 
   // send_after / start_timer to a pid of another node: badarg in erl (OTP 25) and here.
   vm.send(tuple(atom('gapt'), peer), tuple(atom('js'), vm.self));
   const erlTimers = (await vm.receive(P.tuple(atom('erl_timers'), P.capture('erl', P.pid), P.capture('r')), 10000))!;
-  t.equal(format(erlTimers.r as Term), '[badarg,badarg]', 'erl refuses a timer to a remote pid');
-  await vm.spawn('gaps', 'timers_to', [vm.self, erlTimers.erl as Pid]);
-  t.equal(format((await vm.receive(P.tuple(atom('timers'), P.capture('r')), 10000))!.r as Term), '[badarg,badarg]', 'beamjs refuses it the same way');
+  t.equal(format(erlTimers.r as Term), '[badarg,badarg,badarg]', 'erl refuses a timer to a remote pid or {Name, Node}');
+  await vm.spawn('gaps', 'timers_to', [vm.self, erlTimers.erl as Pid, tuple(atom('gapt'), peer)]);
+  t.equal(format((await vm.receive(P.tuple(atom('timers'), P.capture('r')), 10000))!.r as Term), '[badarg,badarg,badarg]', 'beamjs refuses them the same way');
   vm.send(erlTimers.erl as Pid, atom('stop'));
 });
 
