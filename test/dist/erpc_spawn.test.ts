@@ -3,7 +3,9 @@
  * differential against real erl 25: one erl node runs each erpc case itself (erpc:call(node(),
  * M, F, A, Timeout): a Timeout other than infinity takes erpc's SPAWN_REQUEST path even to
  * node()) and prints {Class, Reason}; beamjs runs the same cases against that erl node and
- * must print the same. Then erpc:call to a beamjs peer (a child node) with the same classes,
+ * must print the same. Then erpc:call to a beamjs peer (a child node) with the same classes
+ * (and exit:{signal, killed} for a call killed by an exit signal, error:{erpc, noconnection}
+ * when the peer dies during the call),
  * spawn/spawn_link/spawn_monitor to a node epmd does not know (a local pid that exits with
  * noconnection at once, as erl's spawn does; erl's answer printed for comparison), and
  * send_after/start_timer to a remote pid, and send_after to {Name, Node}: badarg in erl (OTP 25)
@@ -107,7 +109,7 @@ t.test('erpc:call from beamjs to erl matches erl itself: value, throw, exit, err
   vm.send(erlTimers.erl as Pid, atom('stop'));
 });
 
-t.test('erpc:call from beamjs to a beamjs peer: the same classes as erpc.erl', async (t) => {
+t.test('erpc:call from beamjs to a beamjs peer: the same classes as erpc.erl, a killed call, the peer lost', async (t) => {
   const { vm, epmd } = await start(t, 'gap2');
   const child = spawn(process.execPath, [new URL('./fixtures/peer_node.js', import.meta.url).pathname, uniqueName('jsgb'), 'gap2', String(epmd)], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.teardown(() => {
@@ -140,6 +142,21 @@ t.test('erpc:call from beamjs to a beamjs peer: the same classes as erpc.erl', a
   await vm.spawn('gaps', 'erpc_out', [vm.self, vm.node, atom('dtest'), atom('quit'), [atom('here')], atom('infinity')]);
   const local = (await vm.receive(P.tuple(atom('erpc'), P.capture('c'), P.capture('v')), 10000))!;
   t.equal(`{${format(local.c as Term)},${format(local.v as Term)}}`, '{exit,{exception,here}}');
+  // The remote process killed by an exit signal: exit:{signal, killed}.
+  const answer = async (): Promise<string> => {
+    const r = (await vm.receive(P.tuple(atom('erpc'), P.capture('c'), P.capture('v')), 20000))!;
+    return `{${format(r.c as Term)},${format(r.v as Term)}}`;
+  };
+  await vm.spawn('gaps', 'erpc_out', [vm.self, peer, atom('dtest'), atom('waiter'), [vm.self], atom('infinity')]);
+  const killed = (await vm.receive(P.tuple(atom('waiting'), P.capture('pid')), 10000))!.pid as Pid;
+  t.equal(killed.node, peer, 'the call runs on the peer');
+  await vm.exit(killed, atom('kill'));
+  t.equal(await answer(), '{exit,{signal,killed}}');
+  // The peer goes during a call: error:{erpc, noconnection}.
+  await vm.spawn('gaps', 'erpc_out', [vm.self, peer, atom('dtest'), atom('waiter'), [vm.self], atom('infinity')]);
+  await vm.receive(P.tuple(atom('waiting'), P.any), 10000);
+  child.kill('SIGKILL');
+  t.equal(await answer(), '{error,{erpc,noconnection}}', 'the connection lost during the call');
 });
 
 t.test('spawn to a node that cannot be reached: at once a local pid that exits with noconnection, as in erl', async (t) => {
