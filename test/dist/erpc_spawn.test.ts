@@ -7,7 +7,8 @@
  * (and exit:{signal, killed} for a call killed by an exit signal, error:{erpc, noconnection}
  * when the peer dies during the call),
  * spawn/spawn_link/spawn_monitor to a node epmd does not know (a local pid that exits with
- * noconnection at once, as erl's spawn does; erl's answer printed for comparison), and
+ * noconnection at once, as erl's spawn does; erl's answer printed for comparison; the same
+ * when the node is stopped and killed before it answers), and
  * send_after/start_timer to a remote pid, and send_after to {Name, Node}: badarg in erl (OTP 25)
  * and in beamjs.
  * Run inline here and on 2 scheduler threads by multi/erpc_spawn.test.ts.
@@ -159,7 +160,7 @@ t.test('erpc:call from beamjs to a beamjs peer: the same classes as erpc.erl, a 
   t.equal(await answer(), '{error,{erpc,noconnection}}', 'the connection lost during the call');
 });
 
-t.test('spawn to a node that cannot be reached: at once a local pid that exits with noconnection, as in erl', async (t) => {
+t.test('spawn to a node that cannot be reached (or goes before it answers): a local pid that exits with noconnection, as in erl', async (t) => {
   const { vm, epmd } = await start(t, 'gap3');
   const nowhere = `nosuch${process.pid}@${shortHost()}`;
   const erl = startErl(t, {
@@ -195,4 +196,19 @@ t.test('spawn to a node that cannot be reached: at once a local pid that exits w
   t.equal(plain.local, true, 'spawn: a local pid');
   for (let i = 0; i < 200 && (await vm.isProcessAlive(plain.r as Pid)); i++) await new Promise((r) => setTimeout(r, 25));
   t.equal(await vm.isProcessAlive(plain.r as Pid), false, 'that exits at once');
+
+  // A node that goes before it answers (stopped, then killed): the request ends the same way.
+  const sname = uniqueName('erlgst');
+  const erl2 = startErl(t, { sname, cookie: 'gap3', epmdPort: epmd, eval: `io:format("READY~n"), receive stop -> ok after 30000 -> ok end, halt().` });
+  await erl2.waitFor(/READY/);
+  const silent = Atom.for(`${sname}@${shortHost()}`);
+  t.equal(await vm.ping(silent), 'pong');
+  erl2.child.kill('SIGSTOP');
+  await vm.spawn('gaps', 'spawn_out', [vm.self, silent, atom('lists'), atom('reverse'), [[]], true, false]);
+  await new Promise((r) => setTimeout(r, 300)); // lets the request reach the connection (either way the answer is the same)
+  t.equal(await vm.receive(P.tuple(atom('spawned'), P.any, P.any), 0), undefined, 'no answer from a stopped node');
+  erl2.child.kill('SIGKILL');
+  const lost = (await vm.receive(P.tuple(atom('spawned'), P.capture('r'), P.capture('local')), 15000))!;
+  t.equal(lost.local, true, 'the connection lost before the reply: a local pid');
+  t.equal(await reason(), `{'EXIT',${format(lost.r as Term)},noconnection}`, 'that exits with noconnection');
 });
