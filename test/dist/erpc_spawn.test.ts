@@ -11,10 +11,12 @@
  * when the node is stopped and killed before it answers), and
  * send_after/start_timer to a remote pid, and send_after to {Name, Node}: badarg in erl (OTP 25)
  * and in beamjs.
+ * Last, a VM without distribution against erl without it: erpc:call to another node is
+ * error:{erpc, noconnection}, spawn_link to it a local pid whose exit is noconnection.
  * Run inline here and on 2 scheduler threads by multi/erpc_spawn.test.ts.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { VM } from '../../src/index.js';
 import { EpmdServer } from '../../src/dist/index.js';
 import { Atom, P, Pid, Tuple, atom, format, tuple, type Term } from '../../src/term/index.js';
@@ -211,4 +213,21 @@ t.test('spawn to a node that cannot be reached (or goes before it answers): a lo
   const lost = (await vm.receive(P.tuple(atom('spawned'), P.capture('r'), P.capture('local')), 15000))!;
   t.equal(lost.local, true, 'the connection lost before the reply: a local pid');
   t.equal(await reason(), `{'EXIT',${format(lost.r as Term)},noconnection}`, 'that exits with noconnection');
+});
+
+t.test('on a node that is not alive: erpc:call is error:{erpc, noconnection}, spawn a local pid exiting noconnection, as in erl', async (t) => {
+  const erlSays = execFileSync('erl', ['-noshell', '-eval', `R = try erpc:call(foo@bar, lists, reverse, [[]], 1000) catch C:E -> {C, E} end,
+    process_flag(trap_exit, true), P = spawn_link(foo@bar, lists, reverse, [[]]), X = receive {'EXIT', P, Y} -> Y after 10000 -> none end,
+    io:format("~w ~w ~w~n", [R, node(P) =:= node(), X]), halt().`], { encoding: 'utf8', timeout: 30000 }).trim();
+  t.equal(erlSays, '{error,{erpc,noconnection}} true noconnection', "erl without distribution");
+  const vm = await VM.start({ ...schedulerOptions(), modules, logger: false });
+  t.teardown(() => vm.stop());
+  await vm.spawn('gaps', 'erpc_out', [vm.self, atom('foo@bar'), atom('lists'), atom('reverse'), [[]], 1000]);
+  const r = (await vm.receive(P.tuple(atom('erpc'), P.capture('c'), P.capture('v')), 10000))!;
+  await vm.spawn('gaps', 'spawn_out', [vm.self, atom('foo@bar'), atom('lists'), atom('reverse'), [[]], true, false]);
+  const s = (await vm.receive(P.tuple(atom('spawned'), P.capture('r'), P.capture('local')), 10000))!;
+  const exit = (await vm.receive(P.tuple(atom('got'), P.capture('m')), 10000))!.m as Term;
+  const ours = `{${format(r.c as Term)},${format(r.v as Term)}} ${format(s.local as Term)} ${format((exit as Tuple).at(2))}`;
+  t.equal(ours, erlSays, 'beamjs without distribution answers the same');
+  t.equal(format(exit), `{'EXIT',${format(s.r as Term)},noconnection}`);
 });
