@@ -16,6 +16,10 @@
  *     rpc:cast arriving the pre-erpc way ({'$gen_call', From, {call, M, F, A, GL}}): the
  *     reply is {Tag, Result} with Result = the value, or {badrpc, {'EXIT', Reason}} (Reason
  *     {R, Stack} for error, R for exit; a throw returns the thrown value, as `catch` does).
+ *   - crasher/6 (Node, M, F, Args, Opts, Reason): what rpc.ts spawnOn spawns locally, with the
+ *     caller's link/monitor options, when Node cannot be reached: it logs the warning erl logs
+ *     ("** Can not start M:F,Args on Node **") and exits with Reason (noconnection), as
+ *     erts_internal:crasher/6 does for spawn/4 in OTP 25.
  *
  * M:F(Args) is a beamjs export (defineModule): a generator function runs with yield*, a plain
  * function's return value is the result. An unknown export is error:undef with the stack
@@ -23,13 +27,13 @@
  *
  * Threads: module code; runs in processes on any scheduler thread.
  */
-import { caught, defineModule, ErlangException, self, send } from '../process/index.js';
+import { caught, defineModule, ErlangException, self, send, writeLog } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
 import { currentProcess } from '../process/process.js';
 import { raiseExit, stackOf } from '../process/exception.js';
 import { pidKey, refKey } from '../process/signals.js';
 import { RefTable } from '../process/ref_table.js';
-import { Atom, atom, Pid, Ref, tuple, type Term } from '../term/index.js';
+import { Atom, atom, format, Pid, Ref, tuple, type Term } from '../term/index.js';
 import { SpawnReplyFlag } from './control.js';
 import './global_module.js'; // the `global` module, in every scheduler thread
 
@@ -99,6 +103,11 @@ defineModule('beamjs_dist', {
   },
   *rex_cast(module: Atom, fun: Atom, args: Term[]) {
     yield* applyExport(module, fun, args);
+  },
+  crasher(target: Atom, module: Atom, fun: Atom, args: Term[], opts: Term[], reason: Term) {
+    const options = opts.length === 0 ? '' : ` (${format(opts)})`;
+    writeLog('warning', `** Can not start ${format(module)}:${format(fun)},${format(args)}${options} on ${format(target)} **`);
+    raiseExit(reason);
   },
 });
 

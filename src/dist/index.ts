@@ -15,7 +15,7 @@
  * | dist_node.ts      | the node: name, cookie, listener, connections, nodes, ping      |
  * | vm_bridge.ts      | signals <-> control messages for a VM (main thread)              |
  * | dist_modules.ts   | erpc / beamjs_dist process code (spawn requests, rex)            |
- * | rpc.ts            | rpc.call / cast / erpcCall / ping for beamjs processes           |
+ * | rpc.ts            | rpc.call / cast / erpcCall / ping / spawnOn for beamjs processes |
  * | global.ts         | global names between beamjs nodes                                |
  *
  * Threads: a DistNode and its sockets belong to one thread (a VM's main thread); rpc.ts runs

@@ -32,9 +32,12 @@
  *   before any nodeup message and on nodedown before any nodedown message, as OTP orders them;
  *   processes on every thread read it directly. [] on a node that is not alive.
  *
- * Difference from OTP: the watchers of a process that exits are not dropped on its exit; the
- * messages for it are then dropped as messages to a dead pid are (monitor_node entries go with
- * the next nodedown of that node).
+ * - The watches of a process end with it, as in OTP: NodeWatchers monitors every process that
+ *   has a monitor_node count or a monitor_nodes subscription (one monitor per process, from
+ *   the stand-in pid WATCHER_PID, whose 'DOWN' VmBridge hands back here: processDown), and
+ *   drops all its entries on that 'DOWN' (a monitor of a process that is already dead gets
+ *   'DOWN' noproc at once). The monitor is dropped when the process has no entry left.
+ *   stats() counts the entries (for tests); nodeWatchersOf(DistNode) finds the instance.
  *
  * Threads: the BIFs run in processes on any scheduler thread; NodeWatchers on the main thread.
  */
@@ -42,8 +45,9 @@ import { node, self, send } from '../process/index.js';
 import { ets } from '../ets/index.js';
 import type { RunAs } from './global.js';
 import { ErlangException } from '../process/exception.js';
-import { pidKey } from '../process/signals.js';
-import { Atom, Pid, Tuple, atom, tuple, type Term } from '../term/index.js';
+import { pidKey, post, Signal, SignalKind } from '../process/signals.js';
+import type { Runtime } from '../process/runtime.js';
+import { Atom, Pid, Ref, Tuple, atom, tuple, type Term } from '../term/index.js';
 import type { DistNode, NodeEvent } from './dist_node.js';
 
 /** Pid id of the stand-in target of monitor_node requests (no real pid has it). */
@@ -51,6 +55,8 @@ export const NODE_MONITOR_TARGET_ID = 0xfffffffc;
 /** Pid id and node of the stand-in target of monitor_nodes requests. */
 export const NET_KERNEL_TARGET_ID = 0xfffffffb;
 export const NET_KERNEL_NODE = atom('$beamjs_net_kernel@localhost');
+/** The stand-in pid that monitors the watching processes (its 'DOWN's come to processDown). */
+export const WATCHER_PID = new Pid(NET_KERNEL_NODE, NODE_MONITOR_TARGET_ID, 0, 0);
 
 const A_BADARG = atom('badarg');
 const A_NODEUP = atom('nodeup');
@@ -124,6 +130,25 @@ interface Subscription {
   readonly reason: boolean;
 }
 
+/** Counts of NodeWatchers entries (stats()); each can be late by what the mesh still carries. */
+export interface NodeWatcherStats {
+  /** (process, node) pairs with a monitor_node count above 0. */
+  readonly monitorNode: number;
+  /** Processes with a monitor_nodes subscription. */
+  readonly subscribers: number;
+  /** Processes monitored because they have an entry (should equal the processes above). */
+  readonly monitored: number;
+  /** nodeup/nodedown messages delivered so far. */
+  readonly delivered: number;
+}
+
+const instances = new WeakMap<DistNode, NodeWatchers>();
+
+/** The NodeWatchers of a DistNode (tests and diagnostics; main thread). */
+export function nodeWatchersOf(node: DistNode): NodeWatchers | undefined {
+  return instances.get(node);
+}
+
 /** The watchers of one node (main thread): monitor_node counts and monitor_nodes subscriptions. */
 export class NodeWatchers {
   readonly #node: DistNode;
@@ -134,13 +159,24 @@ export class NodeWatchers {
   /** watcher key -> {pid, option key -> subscription}. */
   readonly #subscribers = new Map<string, { pid: Pid; subs: Map<string, Subscription> }>();
 
+  /** watcher key -> the ref of WATCHER_PID's monitor of that process. */
+  readonly #monitored = new Map<string, Ref>();
+  readonly #runtime: Runtime | undefined;
+  #delivered = 0;
+
   readonly #run: RunAs;
 
-  constructor(node: DistNode, deliver: (to: Pid, message: Term) => void, flush: () => void, run: RunAs = (fn) => fn()) {
+  /** `runtime` (the main thread's) lets the watchers of exited processes be dropped; without it they stay. */
+  constructor(node: DistNode, deliver: (to: Pid, message: Term) => void, flush: () => void, run: RunAs = (fn) => fn(), runtime?: Runtime) {
     this.#node = node;
-    this.#deliver = deliver;
+    this.#deliver = (to, message) => {
+      this.#delivered++;
+      deliver(to, message);
+    };
     this.#flush = flush;
     this.#run = run;
+    this.#runtime = runtime;
+    instances.set(node, this);
     run(() => ets.new(NODES_TABLE, [atom('set'), atom('public'), atom('named_table'), tuple(atom('read_concurrency'), true)]));
     for (const n of node.nodes('connected')) run(() => ets.insert(NODES_TABLE, tuple(n, node.nodes('hidden').includes(n) ? A_HIDDEN : A_VISIBLE)));
     node.onNodeEvent((e) => this.#event(e));
@@ -165,9 +201,14 @@ export class NodeWatchers {
     let watchers = this.#monitors.get(peer);
     if (!flag) {
       const w = watchers?.get(key);
-      if (w !== undefined && --w.count === 0) watchers!.delete(key);
+      if (w !== undefined && --w.count === 0) {
+        watchers!.delete(key);
+        if (watchers!.size === 0) this.#monitors.delete(peer);
+        this.#releaseIfIdle(pid);
+      }
       return;
     }
+    this.#track(pid);
     if (watchers === undefined) this.#monitors.set(peer, (watchers = new Map()));
     const w = watchers.get(key);
     if (w === undefined) watchers.set(key, { pid, count: 1 });
@@ -176,9 +217,14 @@ export class NodeWatchers {
     void this.#node.connect(peer).then((c) => {
       if (c !== undefined) return;
       // The connection could not be set up: this request's nodedown now.
-      const entry = this.#monitors.get(peer)?.get(key);
+      const peerWatchers = this.#monitors.get(peer);
+      const entry = peerWatchers?.get(key);
       if (entry === undefined) return;
-      if (--entry.count === 0) this.#monitors.get(peer)!.delete(key);
+      if (--entry.count === 0) {
+        peerWatchers!.delete(key);
+        if (peerWatchers!.size === 0) this.#monitors.delete(peer);
+        this.#releaseIfIdle(pid);
+      }
       this.#deliver(pid, tuple(A_NODEDOWN, peer));
       this.#flush();
     });
@@ -189,9 +235,13 @@ export class NodeWatchers {
     let entry = this.#subscribers.get(key);
     if (!flag) {
       entry?.subs.delete(optionKey);
-      if (entry !== undefined && entry.subs.size === 0) this.#subscribers.delete(key);
+      if (entry !== undefined && entry.subs.size === 0) {
+        this.#subscribers.delete(key);
+        this.#releaseIfIdle(pid);
+      }
       return;
     }
+    this.#track(pid);
     if (entry === undefined) this.#subscribers.set(key, (entry = { pid, subs: new Map() }));
     const sub = entry.subs.get(optionKey);
     if (sub === undefined) entry.subs.set(optionKey, { count: 1, type, reason });
@@ -220,9 +270,55 @@ export class NodeWatchers {
       const watchers = this.#monitors.get(e.node);
       if (watchers !== undefined) {
         this.#monitors.delete(e.node);
-        for (const { pid, count } of watchers.values()) for (let i = 0; i < count; i++) this.#deliver(pid, tuple(A_NODEDOWN, e.node));
+        for (const { pid, count } of watchers.values()) {
+          for (let i = 0; i < count; i++) this.#deliver(pid, tuple(A_NODEDOWN, e.node));
+          this.#releaseIfIdle(pid);
+        }
       }
     }
+    this.#flush();
+  }
+
+  /** WATCHER_PID's monitor of `pid` fired (VmBridge): the process is gone; drops its entries. */
+  processDown(pid: Pid, ref: Ref): void {
+    const key = pidKey(pid);
+    const mine = this.#monitored.get(key);
+    if (mine === undefined || !mine.equals(ref)) return; // a monitor since released
+    this.#monitored.delete(key);
+    this.#subscribers.delete(key);
+    for (const [peer, watchers] of this.#monitors) {
+      watchers.delete(key);
+      if (watchers.size === 0) this.#monitors.delete(peer);
+    }
+  }
+
+  /** The counts of the entries (see NodeWatcherStats). */
+  stats(): NodeWatcherStats {
+    let monitorNode = 0;
+    for (const watchers of this.#monitors.values()) monitorNode += watchers.size;
+    return { monitorNode, subscribers: this.#subscribers.size, monitored: this.#monitored.size, delivered: this.#delivered };
+  }
+
+  /** Monitors `pid` from WATCHER_PID unless it is monitored already. */
+  #track(pid: Pid): void {
+    const runtime = this.#runtime;
+    const key = pidKey(pid);
+    if (runtime === undefined || this.#monitored.has(key)) return;
+    const ref = runtime.makeRef(undefined);
+    this.#monitored.set(key, ref);
+    post(runtime, new Signal(SignalKind.MONITOR, WATCHER_PID, pid, undefined, ref, pid));
+    this.#flush();
+  }
+
+  /** Drops the monitor of `pid` once it has no monitor_node count and no subscription left. */
+  #releaseIfIdle(pid: Pid): void {
+    const runtime = this.#runtime;
+    const key = pidKey(pid);
+    const ref = this.#monitored.get(key);
+    if (runtime === undefined || ref === undefined || this.#subscribers.has(key)) return;
+    for (const watchers of this.#monitors.values()) if (watchers.has(key)) return;
+    this.#monitored.delete(key);
+    post(runtime, new Signal(SignalKind.DEMONITOR, WATCHER_PID, pid, undefined, ref, undefined));
     this.#flush();
   }
 }

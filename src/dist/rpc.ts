@@ -6,24 +6,41 @@
  * {call, M, F, A, user})), which every OTP node and every beamjs node runs: the result is the
  * value, `{badrpc, nodedown}` when the node is unreachable or goes down during the call,
  * `{badrpc, {'EXIT', Reason}}` when the call raised, `{badrpc, timeout}` after Timeout ms
- * (a late reply is then dropped by the receive marker of the call's ref). erpcCall has erpc's
- * contract on top of the same path: the value, or it raises as erpc:call does:
- * error:{erpc, noconnection}, error:{erpc, timeout}, error:{exception, Reason, Stack} for a
- * remote error, exit:{exception, Reason} for a remote exit. (Through rex a remote throw comes
- * back as a value, where erpc would re-throw it: a difference from OTP.)
+ * (a late reply is then dropped by the receive marker of the call's ref). The group leader
+ * sent is the atom `user` (rex's form for nodes without I/O to offer): output of the remote
+ * function goes to the remote node's user.
+ *
+ * erpcCall is erpc:call as erpc.erl (OTP 25) does it, for erl and beamjs peers alike: a
+ * SPAWN_REQUEST of erpc:execute_call(Res, M, F, A) with a monitor (every OTP node has erpc;
+ * beamjs nodes define it in dist_modules.ts). The 'DOWN' reason is the outcome:
+ *   {Res, return, V} -> V; {Res, throw, V} -> throw:V; {Res, exit, R} -> exit:{exception, R};
+ *   {Res, error, R, Stack} -> error:{exception, R, Stack}; {Res, error, {erpc, E}} -> error:{erpc, E};
+ *   noconnection -> error:{erpc, noconnection}; any other reason R -> exit:{signal, R}.
+ * A Node, M or F that is not an atom, Args not a list, or a Timeout that is neither
+ * 'infinity' nor an integer 0..4294967295 is error:{erpc, badarg}.
+ * A spawn error E (noconnection when the node cannot be reached) is error:{erpc, E}; no
+ * answer within Timeout ms is error:{erpc, timeout} (the request is abandoned: its monitor
+ * is dropped, the remote call runs on, as in OTP 25). After a timeout that came before the
+ * SPAWN_REPLY, that late {spawn_reply, ReqId, ok, Pid} message stays in the mailbox (erpc
+ * asks erl not to send it: {reply, error_only}; beamjs always gets it).
+ *
+ * The group leader of a process spawned by spawnOn or erpcCall is the caller's pid, which
+ * is no I/O server: output of the remote function is not supported there (rpc.call's `user`
+ * is).
+ *
+ * spawnOn is spawn/spawn_opt(Node, ...): see its comment (noconnection as in OTP: at once).
+ *
  * ping is net_adm:ping: {'$gen_call', {self(), Ref}, {is_auth, node()}} to {net_kernel, Node};
  * `pong` on a reply, `pang` on a 'DOWN' or after 7 s.
  *
- * The group leader sent is the atom `user` (rex's form for nodes without I/O to offer):
- * output of the remote function goes to the remote node's user.
- *
  * Threads: inside a process, on any scheduler thread of a distributed VM.
  */
-import { demonitor, makeRef, monitor, node, self, send, receive, type ProcessGenerator } from '../process/index.js';
-import { currentProcess } from '../process/process.js';
+import { caught, demonitor, makeRef, monitor, node, self, send, spawnOpt, receive, type ProcessGenerator } from '../process/index.js';
+import { currentProcess, type Process } from '../process/process.js';
 import { refKey } from '../process/signals.js';
 import { RefTable } from '../process/ref_table.js';
-import { ErlangException } from '../process/exception.js';
+import { ErlangException, stackOf } from '../process/exception.js';
+import { applyExport } from './dist_modules.js';
 import { Atom, Pid, Ref, Tuple, atom, tuple, type Term } from '../term/index.js';
 
 const A_REX = atom('rex');
@@ -47,6 +64,19 @@ const A_LINK = atom('link');
 const A_MONITOR = atom('monitor');
 const A_SPAWN_REPLY = atom('spawn_reply');
 const A_OK = atom('ok');
+const A_ERROR = atom('error');
+const A_RETURN = atom('return');
+const A_THROW = atom('throw');
+const A_EXIT_CLASS = atom('exit');
+const A_SIGNAL = atom('signal');
+const A_NOTSUP = atom('notsup');
+const A_NONODE = atom('nonode@nohost');
+const A_EXECUTE_CALL = atom('execute_call');
+const A_BEAMJS_DIST = atom('beamjs_dist');
+const A_CRASHER = atom('crasher');
+const A_BADARG = atom('badarg');
+/** erpc's largest integer timeout (?MAX_INT_TIMEOUT in erpc.erl). */
+const MAX_TIMEOUT_MS = 4294967295;
 
 /** Matches {Ref, Reply} (down: false) or {'DOWN', Ref, _, _, Reason} (down: true). */
 function replyOrDown(ref: Ref): (message: Term) => { down: boolean; value: Term } | undefined {
@@ -79,20 +109,78 @@ export function cast(target: Atom, module: Atom, fun: Atom, args: readonly Term[
   return true;
 }
 
-/** erpc:call(Node, M, F, A[, Timeout]): the value, or raises as erpc does (see the header). */
+/**
+ * erpc:call(Node, M, F, A[, Timeout]) as erpc.erl (OTP 25) does it: a SPAWN_REQUEST of
+ * erpc:execute_call(Res, M, F, A) with a monitor; the 'DOWN' reason carries the outcome
+ * (see the header). To this node the call runs inline in the caller, as erpc's own
+ * optimisation for node() does (here whatever the Timeout).
+ */
 export function* erpcCall(target: Atom, module: Atom, fun: Atom, args: readonly Term[], timeout: number | 'infinity' = 'infinity'): ProcessGenerator<Term> {
-  const result = yield* call(target, module, fun, args, timeout);
-  if (result instanceof Tuple && result.size === 2 && result.at(0) === A_BADRPC) {
-    const why = result.at(1);
-    if (why === A_NODEDOWN) throw new ErlangException('error', tuple(A_ERPC, A_NOCONNECTION));
-    if (why === A_TIMEOUT) throw new ErlangException('error', tuple(A_ERPC, A_TIMEOUT));
-    if (why instanceof Tuple && why.size === 2 && why.at(0) === A_EXIT) {
-      const reason = why.at(1);
-      if (reason instanceof Tuple && reason.size === 2 && Array.isArray(reason.at(1))) throw new ErlangException('error', tuple(A_EXCEPTION, reason.at(0), reason.at(1)));
-      throw new ErlangException('exit', tuple(A_EXCEPTION, reason));
+  const validTimeout = timeout === 'infinity' || (Number.isSafeInteger(timeout) && timeout >= 0 && timeout <= MAX_TIMEOUT_MS);
+  if (!(target instanceof Atom) || !(module instanceof Atom) || !(fun instanceof Atom) || !Array.isArray(args) || !validTimeout) throw new ErlangException('error', tuple(A_ERPC, A_BADARG));
+  if (target === node()) return yield* erpcLocal(module, fun, args);
+  const proc = currentProcess('erpcCall');
+  const res = makeRef();
+  const reqId = requestSpawn(proc, target, A_ERPC, A_EXECUTE_CALL, [res, module, fun, args as Term[]], { monitor: true });
+  const deadline = timeout === 'infinity' ? Infinity : performance.now() + timeout;
+  for (;;) {
+    const left = timeout === 'infinity' ? 'infinity' : Math.max(0, Math.ceil(deadline - performance.now()));
+    let got = yield* receive(erpcAnswer(reqId), left);
+    if (got === undefined) {
+      // erpc's call_abandon: if the 'DOWN' came meanwhile (the monitor is gone), it is the answer.
+      if (demonitor(reqId, { info: true })) throw new ErlangException('error', tuple(A_ERPC, A_TIMEOUT));
+      got = yield* receive(erpcAnswer(reqId), 0);
+      if (got === undefined) throw new ErlangException('error', tuple(A_ERPC, A_TIMEOUT));
     }
+    if (got.kind === 'spawned') {
+      noteSpawned(proc, reqId, got.value as Pid);
+      continue;
+    }
+    if (got.kind === 'spawn_error') {
+      proc.monitors?.delete(refKey(reqId));
+      throw new ErlangException('error', tuple(A_ERPC, got.value));
+    }
+    return erpcResult(res, got.value);
   }
-  return result;
+}
+
+/** erpc's result(down, ...): the value of a 'DOWN' reason, or the exception it stands for. */
+function erpcResult(res: Ref, reason: Term): Term {
+  if (reason instanceof Tuple && reason.size >= 3 && reason.at(0) instanceof Ref && (reason.at(0) as Ref).equals(res)) {
+    const kind = reason.at(1);
+    if (reason.size === 3 && kind === A_RETURN) return reason.at(2);
+    if (reason.size === 3 && kind === A_THROW) throw new ErlangException('throw', reason.at(2));
+    if (reason.size === 3 && kind === A_EXIT_CLASS) throw new ErlangException('exit', tuple(A_EXCEPTION, reason.at(2)));
+    if (reason.size === 4 && kind === A_ERROR) throw new ErlangException('error', tuple(A_EXCEPTION, reason.at(2), reason.at(3)));
+    const erpcError = reason.at(2);
+    if (reason.size === 3 && kind === A_ERROR && erpcError instanceof Tuple && erpcError.size === 2 && erpcError.at(0) === A_ERPC) throw new ErlangException('error', erpcError);
+  }
+  if (reason === A_NOCONNECTION) throw new ErlangException('error', tuple(A_ERPC, A_NOCONNECTION));
+  throw new ErlangException('exit', tuple(A_SIGNAL, reason));
+}
+
+/** erpc:call to node(): M:F(A) in the caller; exit and error are wrapped as erpc wraps them, a throw passes. */
+function* erpcLocal(module: Atom, fun: Atom, args: readonly Term[]): ProcessGenerator<Term> {
+  try {
+    return yield* applyExport(module, fun, args);
+  } catch (thrown) {
+    const c = caught(thrown);
+    if (c.class === 'exit') throw new ErlangException('exit', tuple(A_EXCEPTION, c.reason));
+    if (c.class === 'error') throw new ErlangException('error', tuple(A_EXCEPTION, c.reason, c.erlangStack ?? stackOf(module, fun, args.length)));
+    throw thrown;
+  }
+}
+
+type ErpcAnswer = { kind: 'spawned' | 'spawn_error' | 'down'; value: Term };
+
+/** Matches the SPAWN_REPLY ({spawn_reply, ReqId, ok | error, X}) and the 'DOWN' of an erpc request. */
+function erpcAnswer(reqId: Ref): (message: Term) => ErpcAnswer | undefined {
+  return (message) => {
+    if (!(message instanceof Tuple) || !(message.at(1) instanceof Ref) || !(message.at(1) as Ref).equals(reqId)) return undefined;
+    if (message.size === 4 && message.at(0) === A_SPAWN_REPLY) return { kind: message.at(2) === A_OK ? 'spawned' : 'spawn_error', value: message.at(3) };
+    if (message.size === 5 && message.at(0) === A_DOWN) return { kind: 'down', value: message.at(4) };
+    return undefined;
+  };
 }
 
 /** net_adm:ping(Node): 'pong' | 'pang'. */
@@ -115,15 +203,17 @@ export interface SpawnOnOptions {
 }
 
 /**
- * spawn(Node, M, F, Args) / spawn_opt(Node, M, F, Args, [link | monitor]) on another node, by
- * SPAWN_REQUEST: returns the new pid (with `monitor`, {Pid, Ref}: the 'DOWN' comes with that
- * Ref). When the node cannot be reached the result is, as in OTP, a pid that is already dead
- * for the caller: a link gives {'EXIT', Pid, noconnection}, a monitor a 'DOWN' noconnection.
- * Here the error is raised instead when no reply comes within 7 s: error:{spawn_failed, Node}.
+ * Sends a SPAWN_REQUEST of M:F(Args) to `target`; returns its ReqId (with `monitor`, also the
+ * monitor's ref). The answer is the message {spawn_reply, ReqId, ok, Pid} or {spawn_reply,
+ * ReqId, error, Reason}: error noconnection when the node cannot be reached or the connection
+ * goes before the reply (vm_bridge.ts), and at once on a node that is not alive.
  */
-export function* spawnOn(target: Atom, module: Atom, fun: Atom, args: readonly Term[], options: SpawnOnOptions = {}): ProcessGenerator<Pid | Tuple> {
-  const proc = currentProcess('spawnOn');
+function requestSpawn(proc: Process, target: Atom, module: Atom, fun: Atom, args: readonly Term[], options: SpawnOnOptions): Ref {
   const reqId = makeRef();
+  if (node() === A_NONODE) {
+    send(self(), tuple(A_SPAWN_REPLY, reqId, A_ERROR, A_NOCONNECTION));
+    return reqId;
+  }
   const opts: Term[] = [];
   if (options.link === true) opts.push(A_LINK);
   if (options.monitor === true) {
@@ -132,15 +222,43 @@ export function* spawnOn(target: Atom, module: Atom, fun: Atom, args: readonly T
     (proc.monitors ??= new RefTable()).set(refKey(reqId), { ref: reqId, target: undefined, object: undefined });
   }
   send(new Pid(target, SPAWN_REQUEST_TARGET_ID, 0, 0), tuple(reqId, self(), module, fun, args as Term[], opts));
-  const got = yield* receive((m: Term) => (m instanceof Tuple && m.size === 4 && m.at(0) === A_SPAWN_REPLY && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(reqId) ? m : undefined), 7000);
-  if (got === undefined || got.at(2) !== A_OK) {
+  return reqId;
+}
+
+/** The spawned pid is the target of the request's monitor from now on (demonitor reaches it). */
+function noteSpawned(proc: Process, reqId: Ref, pid: Pid): void {
+  if (proc.monitors?.get(refKey(reqId)) !== undefined) proc.monitors.set(refKey(reqId), { ref: reqId, target: pid, object: pid });
+}
+
+/**
+ * spawn(Node, M, F, Args) / spawn_opt(Node, M, F, Args, [link | monitor]) on another node, by
+ * SPAWN_REQUEST: returns the new pid (with `monitor`, {Pid, Ref}: the 'DOWN' comes with that
+ * Ref). It waits for the SPAWN_REPLY as erlang:spawn_opt/5 does (no timeout). When the node
+ * cannot be reached (spawn_reply error noconnection, which comes at once when epmd does not
+ * know the name) the result is, as in OTP, the pid of a local process that exits with
+ * noconnection at once (erts_internal:crasher): a link gives {'EXIT', Pid, noconnection}, a
+ * monitor a 'DOWN' noconnection. Another spawn error raises error:Reason. To node() it is a
+ * local spawn_opt.
+ */
+export function* spawnOn(target: Atom, module: Atom, fun: Atom, args: readonly Term[], options: SpawnOnOptions = {}): ProcessGenerator<Pid | Tuple> {
+  const proc = currentProcess('spawnOn');
+  if (target === node()) return spawnOpt(module, fun, args, { link: options.link === true, monitor: options.monitor === true });
+  const reqId = requestSpawn(proc, target, module, fun, args, options);
+  const got = yield* receive((m: Term) => (m instanceof Tuple && m.size === 4 && m.at(0) === A_SPAWN_REPLY && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(reqId) ? m : undefined));
+  if (got.at(2) !== A_OK) {
     proc.monitors?.delete(refKey(reqId));
-    throw new ErlangException('error', tuple(atom('spawn_failed'), got === undefined ? target : got.at(3)));
+    const reason = got.at(3);
+    if (reason === A_NOCONNECTION || reason === A_NOTSUP) {
+      const opts: Term[] = [];
+      if (options.link === true) opts.push(A_LINK);
+      if (options.monitor === true) opts.push(A_MONITOR);
+      return spawnOpt(A_BEAMJS_DIST, A_CRASHER, [target, module, fun, args as Term[], opts, reason], { link: options.link === true, monitor: options.monitor === true });
+    }
+    throw new ErlangException('error', reason);
   }
   const pid = got.at(3) as Pid;
   if (options.monitor === true) {
-    const entry = proc.monitors?.get(refKey(reqId));
-    if (entry !== undefined) proc.monitors!.set(refKey(reqId), { ref: reqId, target: pid, object: pid });
+    noteSpawned(proc, reqId, pid);
     return tuple(pid, reqId);
   }
   return pid;

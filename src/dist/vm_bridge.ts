@@ -40,7 +40,9 @@
  *   the SPAWN_REPLY itself (dist_modules.ts); the options `link` and `monitor` are honoured,
  *   others are ignored.
  * - SPAWN_REPLY (to a spawnOn of ours): {spawn_reply, ReqId, ok, Pid} | {spawn_reply, ReqId,
- *   error, Reason} to the caller, with the link/monitor of its options recorded here.
+ *   error, Reason} to the caller, with the link/monitor of its options recorded here; a
+ *   request whose node cannot be reached, or whose connection goes before the reply, gets
+ *   {spawn_reply, ReqId, error, noconnection}, as in OTP.
  * Messages to an unregistered name are dropped, as erl drops them.
  *
  * Threads: main thread only. Bad input: control messages were validated by control.ts;
@@ -108,6 +110,8 @@ class PeerState {
   readonly links = new Map<string, { local: Pid; remote: Pid }>();
   readonly outMonitors = new Map<string, OutMonitor>();
   readonly inMonitors = new Map<string, InMonitor>();
+  /** SPAWN_REQUESTs of local processes still without a SPAWN_REPLY: ReqId -> requester. */
+  readonly spawnRequests = new Map<string, { reqId: Ref; from: Pid }>();
 }
 
 export class VmBridge implements LocalSide {
@@ -137,7 +141,7 @@ export class VmBridge implements LocalSide {
         flush();
       },
     });
-    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run);
+    this.#watchers = new NodeWatchers(node, (to, message) => this.#deliver(undefined, to, message), flush, run, runtime);
   }
 
   #peer(node: Atom): PeerState {
@@ -177,6 +181,7 @@ export class VmBridge implements LocalSide {
         } else if (signal.to.id === SPAWN_REQUEST_TARGET_ID && message instanceof Tuple && message.size === 6) {
           // rpc.ts spawnOn: {ReqId, From, M, F, Args, Opts}
           const args = message.at(4) as Term[];
+          this.#peer(peer).spawnRequests.set(refId(message.at(0) as Ref), { reqId: message.at(0) as Ref, from: message.at(1) as Pid });
           node.send(peer, {
             kind: 'spawn_request',
             reqId: message.at(0) as Ref,
@@ -232,6 +237,7 @@ export class VmBridge implements LocalSide {
       }
       case SignalKind.DOWN: {
         if (from === undefined || signal.ref === undefined) return;
+        if (signal.to.node === NET_KERNEL_NODE) return void this.#watchers.processDown(from, signal.ref);
         this.#peer(peer).inMonitors.delete(refId(signal.ref));
         const object = signal.object;
         const fromProc = object instanceof Tuple && object.size === 2 && object.at(0) instanceof Atom ? (object.at(0) as Atom) : from;
@@ -329,6 +335,7 @@ export class VmBridge implements LocalSide {
       case 'spawn_reply': {
         // The answer to rpc.ts spawnOn: {spawn_reply, ReqId, ok, Pid} | {spawn_reply, ReqId, error, Reason}.
         if (c.to.node !== here) return;
+        this.#peer(peer).spawnRequests.delete(refId(c.reqId));
         const ok = c.result instanceof Pid;
         if (ok) {
           const pid = c.result as Pid;
@@ -412,6 +419,7 @@ export class VmBridge implements LocalSide {
     for (const { local, remote } of s.links.values()) this.#post(new Signal(SignalKind.EXIT_LINKED, remote, local, A_NOCONNECTION, undefined, undefined));
     for (const m of s.outMonitors.values()) this.#post(new Signal(SignalKind.DOWN, m.remote ?? remoteNameTarget(peer), m.watcher, A_NOCONNECTION, m.ref, m.object));
     for (const m of s.inMonitors.values()) this.#post(new Signal(SignalKind.DEMONITOR, m.watcher, m.target, undefined, m.ref, undefined));
+    for (const r of s.spawnRequests.values()) this.#deliver(undefined, r.from, tuple(A_SPAWN_REPLY, r.reqId, A_ERROR, A_NOCONNECTION));
   }
 
   unreachable(peer: Atom, c: Control): void {
@@ -428,6 +436,8 @@ export class VmBridge implements LocalSide {
       const entry = s.outMonitors.get(refId(c.ref));
       s.outMonitors.delete(refId(c.ref));
       if (entry !== undefined) this.#post(new Signal(SignalKind.DOWN, entry.remote ?? remoteNameTarget(peer), entry.watcher, A_NOCONNECTION, c.ref, entry.object));
+    } else if (c.kind === 'spawn_request' && s.spawnRequests.delete(refId(c.reqId))) {
+      this.#deliver(undefined, c.from, tuple(A_SPAWN_REPLY, c.reqId, A_ERROR, A_NOCONNECTION));
     }
   }
 }

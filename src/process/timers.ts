@@ -5,9 +5,12 @@
  * the event loop with a single setTimeout; a timer costs a wheel node, not a JS timer.
  *   - sendAfter(Ms, Dest, Msg) sends Msg to Dest after Ms; startTimer sends {timeout, TRef, Msg}.
  *     Both return the timer reference TRef.
- *   - Dest is a pid or a registered name. A name is looked up when the timer fires (nothing
- *     happens if it is not registered then). A pid timer is cancelled automatically when that
- *     process exits, or at once if it is already dead (erlang docs).
+ *   - Dest is a pid of this node or a registered name. A name is looked up when the timer fires
+ *     (nothing happens if it is not registered then). A pid timer is cancelled automatically
+ *     when that process exits, or at once if it is already dead (erlang docs).
+ *   - A pid of another node, or {Name, Node}, is badarg, as in OTP 25 (erl 25 raises badarg
+ *     for both; compared in test/dist/erpc_spawn.test.ts). To time a message to another node,
+ *     time it to a local process that forwards it.
  *   - cancelTimer(TRef) returns the ms that were left (rounded up), or false if the timer
  *     already fired, was cancelled, or is unknown; readTimer(TRef) the same without cancelling.
  *   - The Erlang options ({abs, true}, {async, true}, {info, false}) are not supported yet.
@@ -31,7 +34,7 @@ function checkDest(runtime: Runtime, dest: unknown, where: string): Pid | Atom {
   if (dest instanceof Atom) return dest;
   if (dest instanceof Pid) {
     if (dest.node !== runtime.node) {
-      throw new InvalidArgumentError(`${where}: dest must be a local pid or a name (a timer to a process of another node is not supported); received a pid of node '${dest.node.name}'`);
+      throw new InvalidArgumentError(`${where}: dest must be a pid of this node or a name, as in OTP (badarg for a pid of node '${dest.node.name}'; to time a message to another node, start the timer to a local process that sends it on)`);
     }
     return dest;
   }
