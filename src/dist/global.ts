@@ -109,6 +109,9 @@ export type RunAs = <R>(fn: () => R) => R | undefined;
 export interface ProcessOps {
   send(from: Pid, to: Pid, message: Term): void;
   exit(from: Pid, to: Pid, reason: Term): void;
+  /** Monitors a local process from the stand-in GLOBAL_WATCHER_PID; its 'DOWN' comes to localHolderDown. */
+  monitorLocal?(pid: Pid): Ref;
+  demonitorLocal?(pid: Pid, ref: Ref): void;
 }
 
 /** One connect session with a peer (global.erl's sync_tag_my / resolvers / wait_lock / save_ops). */
@@ -167,6 +170,8 @@ export class GlobalNames {
   /** Monitors of remote name and lock holders, by ref key. */
   readonly #monitors = new Map<string, Pid>();
   readonly #monitorOf = new Map<string, Ref>();
+  /** Monitors of local name holders (pid key -> ref), so their names go when they exit. */
+  readonly #localHolders = new Map<string, Ref>();
   #syncWaiters: { readonly nodes: Set<Atom>; readonly done: () => void }[] = [];
   #lockerBusy: Session | undefined;
   #tag = 0;
@@ -210,14 +215,17 @@ export class GlobalNames {
   /** global:register_name/2 (decided here, then published): 'yes' or 'no' (the name is taken). */
   registerName(name: Term, pid: Pid, method: Term = DEFAULT_METHOD): 'yes' | 'no' {
     if (this.#run(() => ets.insertNew(GLOBAL_TABLE, tuple(name, pid, method))) !== true) return 'no';
+    if (pid.node === this.#node.name) this.#watchLocal(pid);
     this.#publish(A.register, name);
     return 'yes';
   }
 
   /** global:unregister_name/1. */
   unregisterName(name: Term): void {
-    if (this.#row(name) === undefined) return;
+    const row = this.#row(name);
+    if (row === undefined) return;
     this.#run(() => ets.delete(GLOBAL_TABLE, name));
+    this.#forgetHolder(row.pid);
     this.#publish(A.unregister, name);
   }
 
@@ -250,6 +258,7 @@ export class GlobalNames {
 
   /** A notice of a process of this node (global_module.ts): {register, Name, Pid} | {unregister, Name}. */
   localNotice(message: Tuple): void {
+    if (message.at(0) === A.register && message.at(2) instanceof Pid) this.#watchLocal(message.at(2) as Pid);
     this.#publish(message.at(0) === A.register ? A.register : A.unregister, message.at(1));
   }
 
@@ -713,6 +722,7 @@ export class GlobalNames {
     this.#run(() => ets.insert(GLOBAL_TABLE, tuple(name, pid, method)));
     if (old !== undefined && !old.pid.equals(pid)) this.#forgetHolder(old.pid);
     if (pid.node !== this.#node.name) this.#watch(pid);
+    else this.#watchLocal(pid);
   }
 
   #deleteName(name: Term): void {
@@ -732,8 +742,32 @@ export class GlobalNames {
     this.#node.send(pid.node, { kind: 'monitor', from: this.serverPid, to: pid, ref });
   }
 
+  /** Monitors a local holder (once), so that its names go when it exits, as global's monitors do. */
+  #watchLocal(pid: Pid): void {
+    const key = `${pid.id}.${pid.serial}`;
+    if (this.#localHolders.has(key) || this.isOwnPid(pid) || this.#ops.monitorLocal === undefined) return;
+    this.#localHolders.set(key, this.#ops.monitorLocal(pid));
+  }
+
+  /** The 'DOWN' of a local holder: its names go here (the other nodes watch it themselves). */
+  localHolderDown(pid: Pid, ref: Ref): void {
+    const key = `${pid.id}.${pid.serial}`;
+    const held = this.#localHolders.get(key);
+    if (held === undefined || !held.equals(ref)) return;
+    this.#localHolders.delete(key);
+    for (const r of this.#rows()) if (r.pid.equals(pid)) this.#run(() => ets.delete(GLOBAL_TABLE, r.name));
+  }
+
   /** Drops the monitor of `pid` when it holds no name and no lock any more. */
   #forgetHolder(pid: Pid): void {
+    if (pid.node === this.#node.name) {
+      const key = `${pid.id}.${pid.serial}`;
+      const ref = this.#localHolders.get(key);
+      if (ref === undefined || this.#rows().some((r) => r.pid.equals(pid))) return;
+      this.#localHolders.delete(key);
+      this.#ops.demonitorLocal?.(pid, ref);
+      return;
+    }
     const key = `${pid.node.name}/${pid.id}.${pid.serial}.${pid.creation}`;
     const ref = this.#monitorOf.get(key);
     if (ref === undefined || this.#locks.holds(pid) || this.#rows().some((r) => r.pid.equals(pid))) return;

@@ -14,8 +14,9 @@
  * Semantics (global.erl, OTP 25): register_name(Name, Pid) -> yes | no (no when Name is taken;
  * a pid may hold several names); unregister_name(Name) -> _ (here `true`); whereis_name(Name)
  * -> Pid | undefined; send(Name, Msg) -> Pid, or exits {badarg, {Name, Msg}} for an unknown
- * name. A name whose local pid is no longer alive counts as free (OTP removes it when the
- * process dies; here it goes lazily, on the next look-up on this node).
+ * name. A name whose local pid is no longer alive counts as free: on a distributed VM the main
+ * thread's global server monitors every holder and removes its names when it exits, as OTP does
+ * (global.ts); on a VM without distribution the name goes at the next look-up.
  *
  * Threads: any scheduler thread, inside a process (createGlobalTable: the VM's main thread).
  */
@@ -29,6 +30,8 @@ import { NET_KERNEL_NODE } from './node_monitor.js';
 export const GLOBAL_TABLE = atom('$beamjs_global_names');
 /** Pid id of the stand-in target of global notices to the main thread: {register, Name, Pid} | {unregister, Name}. */
 export const GLOBAL_TARGET_ID = 0xfffffffa;
+/** The stand-in pid that monitors this node's name holders for the main thread's global server (global.ts). */
+export const GLOBAL_WATCHER_PID = new Pid(NET_KERNEL_NODE, GLOBAL_TARGET_ID, 0, 0);
 
 const A_YES = atom('yes');
 const A_NO = atom('no');

@@ -56,7 +56,7 @@ import { SpawnReplyFlag } from './control.js';
 import { SPAWN_REPLY_TARGET_ID } from './dist_modules.js';
 import type { DistNode, LocalSide } from './dist_node.js';
 import { GlobalNames, type RunAs } from './global.js';
-import { GLOBAL_TARGET_ID, isGlobalNotice } from './global_module.js';
+import { GLOBAL_TARGET_ID, GLOBAL_WATCHER_PID, isGlobalNotice } from './global_module.js';
 import { NET_KERNEL_NODE, NET_KERNEL_TARGET_ID, NODE_MONITOR_TARGET_ID, NodeWatchers } from './node_monitor.js';
 import { SPAWN_REQUEST_TARGET_ID } from './rpc.js';
 
@@ -138,6 +138,16 @@ export class VmBridge implements LocalSide {
       exit: (from, to, reason) => {
         if (to.node === runtime.node) this.#post(new Signal(SignalKind.EXIT, from, to, reason, undefined, undefined));
         else node.send(to.node, { kind: 'exit2', from, to, reason });
+        flush();
+      },
+      monitorLocal: (pid) => {
+        const ref = runtime.makeRef(undefined);
+        this.#post(new Signal(SignalKind.MONITOR, GLOBAL_WATCHER_PID, pid, undefined, ref, pid));
+        flush();
+        return ref;
+      },
+      demonitorLocal: (pid, ref) => {
+        this.#post(new Signal(SignalKind.DEMONITOR, GLOBAL_WATCHER_PID, pid, undefined, ref, undefined));
         flush();
       },
     });
@@ -237,6 +247,7 @@ export class VmBridge implements LocalSide {
       }
       case SignalKind.DOWN: {
         if (from === undefined || signal.ref === undefined) return;
+        if (signal.to.node === NET_KERNEL_NODE && signal.to.id === GLOBAL_TARGET_ID) return void this.global.localHolderDown(from, signal.ref);
         if (signal.to.node === NET_KERNEL_NODE) return void this.#watchers.processDown(from, signal.ref);
         this.#peer(peer).inMonitors.delete(refId(signal.ref));
         const object = signal.object;

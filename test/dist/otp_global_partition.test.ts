@@ -108,6 +108,8 @@ for (const decider of ['beamjs', 'erl'] as const) {
     await until('erl_later gone with its holder', () => (vm.global!.whereisName(atom('erl_later')) === undefined ? true : undefined));
     t.pass("erl's unregister_name and its holder's exit removed the names here");
     vm.send(jsPid, tuple(atom('stop')));
+    await until('js_name gone here when its holder stopped', () => (vm.global!.registeredNames().some((n) => n === atom('js_name')) ? undefined : true));
+    t.pass('the holder\'s exit removed its name here (no look-up needed)');
     const gone = await erl.waitFor(/JSGONE (\S+)\n/, 15000);
     t.equal(gone[1], 'gone', "js_name went from erl when its holder stopped");
     const names = await erl.waitFor(/NAMES (.*)\n/);
