@@ -267,6 +267,11 @@ export class GlobalNames {
     for (const s of this.#sessions.values()) this.#endSession(s);
   }
 
+  /** Runs a step of the protocol that waits on peers; a failure is logged, never thrown at the event loop. */
+  #task(step: Promise<void>): void {
+    step.catch((error: unknown) => this.#node.log('error', `global: ${(error as Error).stack ?? String(error)}`));
+  }
+
   // ---- publishing this node's registrations (the registrar)
 
   #publish(what: Atom, name: Term): void {
@@ -429,7 +434,7 @@ export class GlobalNames {
     if (s.timer !== undefined) clearTimeout(s.timer);
     s.timer = setTimeout(() => {
       s.timer = undefined;
-      void this.#tryLock(s);
+      this.#task(this.#tryLock(s));
     }, ms);
     s.timer.unref?.();
   }
@@ -526,7 +531,7 @@ export class GlobalNames {
     if (s.timer !== undefined) clearTimeout(s.timer);
     const names = this.#rows().map((r) => tuple(r.name, r.pid, r.method));
     this.#cast(s.peer, tuple(A.exchange, this.#node.name, names, [], s.hisTag!));
-    if (s.hisNames !== undefined) void this.#resolve(s, s.hisNames);
+    if (s.hisNames !== undefined) this.#task(this.#resolve(s, s.hisNames));
   }
 
   /** {exchange, Node, Names, _, MyTag}. */
@@ -534,7 +539,7 @@ export class GlobalNames {
     const s = this.#session(message.at(1), message.at(4));
     const names = asList(message.at(2));
     if (s === undefined || names === undefined) return;
-    if (s.lockState === 'set') void this.#resolve(s, names);
+    if (s.lockState === 'set') this.#task(this.#resolve(s, names));
     else s.hisNames = names;
   }
 
@@ -696,7 +701,7 @@ export class GlobalNames {
     if (s.timer !== undefined) clearTimeout(s.timer);
     if (this.#sessions.get(s.peer) === s) this.#sessions.delete(s.peer);
     if (this.#lockerBusy === s) this.#lockerBusy = undefined;
-    if (s.lockId !== undefined) void this.#deleteLock(s.lockId, s.lockedNodes.filter((n) => n === this.#node.name || this.#node.isConnected(n)), this.lockerPid);
+    if (s.lockId !== undefined) this.#task(this.#deleteLock(s.lockId, s.lockedNodes.filter((n) => n === this.#node.name || this.#node.isConnected(n)), this.lockerPid));
   }
 
   #restart(s: Session): void {
@@ -795,7 +800,7 @@ export class GlobalNames {
       const fromTag = message.at(1) as Tuple;
       if (fromTag.size === 2 && fromTag.at(0) instanceof Pid) return void this.#call(peer, fromTag.at(0) as Pid, fromTag.at(1), message.at(2));
     }
-    if (message instanceof Tuple && message.size === 2 && message.at(0) === A.genCast && message.at(1) instanceof Tuple) return void this.#castIn(message.at(1) as Tuple);
+    if (message instanceof Tuple && message.size === 2 && message.at(0) === A.genCast) return void this.#castIn(message.at(1));
     if (message instanceof Tuple && message.size > 0) {
       const op = message.at(0);
       if (op === A.initConnectAck && message.size === 4) return void this.#initConnectAck(message);
@@ -811,10 +816,11 @@ export class GlobalNames {
     this.#calls.reply(message);
   }
 
-  #castIn(m: Tuple): void {
+  #castIn(m: Term): void {
+    if (!(m instanceof Tuple) || m.size === 0) return void this.#node.log('warning', `The global_name_server received an unexpected message: handle_cast(${format(m)}, _)`);
     const op = m.at(0);
     if (op === A.initConnect && m.size === 4) return void this.#initConnect(m);
-    if (op === A.lockSet && (m.size === 5 || m.size === 4)) return void this.#lockSet(m);
+    if (op === A.lockSet && (m.size === 5 || m.size === 4)) return void this.#task(this.#lockSet(m));
     if (op === A.exchange && m.size === 5) return void this.#exchange(m);
     if (op === A.resolved && m.size === 7) return void this.#resolvedMessage(m);
     if (op === A.newNodes && m.size === 6) return void this.#newNodes(m);

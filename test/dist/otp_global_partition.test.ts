@@ -11,6 +11,9 @@
  * Three nodes: erl A and erl B connected; beamjs connects to A only; global makes it connect
  * to B too (in_sync), B's global:sync() returns ok and B sees beamjs's name, beamjs sees B's.
  *
+ * Bad input: garbage, unknown casts and calls, malformed protocol messages from erl are logged
+ * as global_name_server logs them and dropped; the connection and global go on.
+ *
  * Lost connections (OTP 25's prevent_overlapping_partitions): erl A disconnects B, A's
  * lost_connection makes beamjs leave B as well (logged as OTP logs it); then beamjs disconnects B
  * and A, told by beamjs, leaves B.
@@ -200,4 +203,31 @@ t.test('lost connections: overlapping partitions are prevented both ways (erl re
   t.match(a.output(), /'global' at node \S+ requested disconnect from node \S+ in order to prevent overlapping partitions/, "A's global acted on our lost_connection");
   vm.send(tuple(atom('ctl'), aNode), atom('stop'));
   b.child.kill('SIGKILL');
+});
+
+t.test('malformed global messages from a peer are logged and dropped; global goes on', async (t) => {
+  const server = await EpmdServer.start({ port: 0 });
+  t.teardown(() => server.close());
+  const logs: string[] = [];
+  const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: uniqueName('jsbad'), cookie: 'gb', epmdPort: server.port, startEpmd: false, log: (level, text) => void logs.push(`${level}: ${text}`) }, logger: false });
+  t.teardown(() => vm.stop());
+  const js = vm.node.name;
+  const erlName = uniqueName('erlbad');
+  const erl = startErl(t, {
+    sname: erlName, cookie: 'gb', epmdPort: server.port, maxMs: 30000,
+    eval: `JS = '${js}', pong = net_adm:ping(JS), ok = global:sync(), GS = {global_name_server, JS}, ` +
+      `GS ! garbage, GS ! {lost_connection, 1, 2, 3, 4}, GS ! {init_connect_ack, 1, 2, 3}, ` +
+      `gen_server:cast(GS, {init_connect, bad, x, y}), gen_server:cast(GS, {lock_set, notapid, true, [], 1}), ` +
+      `gen_server:cast(GS, {exchange, JS, notalist, [], 1}), gen_server:cast(GS, {new_nodes, x, notalist, [], y, []}), gen_server:cast(GS, 42), ` +
+      `{'EXIT', {timeout, _}} = (catch gen_server:call(GS, {set_lock, not_a_lock}, 300)), ` +
+      `yes = global:register_name(after_garbage, self()), io:format("REGISTERED~n"), receive after 5000 -> ok end, halt().`,
+  });
+  await erl.waitFor(/REGISTERED\n/, 20000);
+  const pid = await until('after_garbage here', () => vm.global!.whereisName(atom('after_garbage')));
+  t.not(pid.node.name, js, "erl's registration after the garbage reached beamjs");
+  t.ok(logs.some((l) => /unexpected message.*garbage/.test(l)), 'a plain garbage message is logged');
+  t.ok(logs.some((l) => /handle_cast\(42, _\)/.test(l)), 'an unknown cast is logged');
+  t.ok(logs.some((l) => /illegal global protocol message/.test(l)), 'a bad init_connect is logged');
+  t.ok(logs.some((l) => /handle_call\(\{set_lock,not_a_lock\}/.test(l)), 'a bad call is logged (and, as global, not answered)');
+  t.equal(await vm.ping(Atom.for(`${erlName}@${shortHost()}`)), 'pong', 'the connection is still up');
 });
