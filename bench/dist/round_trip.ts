@@ -1,10 +1,15 @@
 /**
- * Distribution round trips/s over loopback, one process pair: a client sends {self(), I} to
- * {bench_echo, Node} and waits for {echo, I}. Figures, from the same run:
- *   dist.rt.js_erl  beamjs client node -> erl echo node
+ * Distribution round trips/s over loopback. A client sends {self(), I} to {bench_echo, Node}
+ * and waits for {echo, I}. Figures, from the same run:
+ *   dist.rt.js_erl  beamjs client node -> erl echo node, one process pair
  *   dist.rt.js_js   beamjs client node -> beamjs echo node (bench/support/dist_peer.ts)
  *   both beside dist.rt.erl_erl (erl client node -> erl echo node, bench/erl/dist_bench.erl).
- * Every run checks the count and each echoed value. Our own epmd serves on a free loopback port.
+ * Many pairs: dist.rtK.js_erl / dist.rtK.js_js beside dist.rtK.erl_erl for K = 8 and 64: K
+ * clients at once, client J talking to its own echo process {bench_echo_J, Node}, each doing
+ * the same number of round trips; the figure is the aggregate (all round trips over the wall
+ * time from the first spawn to the last report). Same shape on the erl side (clients/3).
+ * Every run checks the counts and each echoed value (in order, per client). Our own epmd
+ * serves on a free loopback port.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +35,11 @@ defineModule('bench_dist', {
     send(report_, tuple(atom('done'), n));
   },
 });
+
+/** Client counts of the many-pairs figures (at most MAX_PAIRS in bench/erl/dist_bench.erl). */
+const PAIRS = [8, 64] as const;
+/** Round trips per client in the many-pairs figures, by client count. */
+const PER_CLIENT: Record<(typeof PAIRS)[number], number> = { 8: 5000, 64: 1000 };
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -57,16 +67,42 @@ function waitLine(child: ChildProcess, re: RegExp, ms = 20000): Promise<RegExpEx
   });
 }
 
+const DONE = P.tuple(atom('done'), P.capture('n'));
+
+/** Round trips/s of one client talking to `dest` (after a warm-up of 2000). */
 async function rate(vm: VM, dest: Term, n: number): Promise<number> {
   const run = async (count: number): Promise<number> => {
     const start = performance.now();
     await vm.spawn('bench_dist', 'client', [dest, count, vm.self]);
-    const done = await vm.receive(P.tuple(atom('done'), P.capture('n')), 120_000);
+    const done = await vm.receive(DONE, 120_000);
     check(done?.n === count, `round trips reported ${String(done?.n)}`);
     return count / ((performance.now() - start) / 1000);
   };
   await run(2000);
   return run(n);
+}
+
+/** Aggregate round trips/s of `pairs` clients at once, client J to {bench_echo_J, node} (after a warm-up). */
+async function rateMany(vm: VM, node: Atom, pairs: number, perClient: number): Promise<number> {
+  const run = async (count: number): Promise<number> => {
+    const start = performance.now();
+    for (let j = 1; j <= pairs; j++) await vm.spawn('bench_dist', 'client', [tuple(atom(`bench_echo_${j}`), node), count, vm.self]);
+    for (let j = 0; j < pairs; j++) {
+      const done = await vm.receive(DONE, 120_000);
+      check(done?.n === count, `round trips reported by client ${j + 1} of ${pairs}: ${String(done?.n)}`);
+    }
+    return (pairs * count) / ((performance.now() - start) / 1000);
+  };
+  await run(Math.max(1, Math.floor(perClient / 10)));
+  return run(perClient);
+}
+
+/** Reports a beamjs figure beside erl<->erl (as `.beam` and `.ratio`, when erl ran). */
+function reportBeside(name: string, beamjs: number, erlErl: number | undefined): void {
+  report(name, beamjs, 'round_trips/s');
+  if (erlErl === undefined) return;
+  report(`${name}.beam`, erlErl, 'round_trips/s');
+  report(`${name}.ratio`, beamjs / erlErl, 'beamjs/BEAM');
 }
 
 export default async function run(): Promise<void> {
@@ -78,36 +114,38 @@ export default async function run(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'beamjs-dist-bench-'));
   const vm = await VM.start({ inline: true, modules: [import.meta.url], distribution: { name: `benchjs${process.pid}`, cookie: 'bench', epmdPort: epmd.port }, logger: false });
   try {
-    let erlErl: number | undefined;
-    let jsErl: number | undefined;
+    const erlErl = new Map<string, number>();
+    const jsErl = new Map<string, number>();
     if (erlAvailable()) {
       execFileSync('erlc', ['-o', dir, join(repoRoot, 'bench/erl/dist_bench.erl')]);
       const common = ['-setcookie', 'bench', '-noshell', '-pa', dir, '-kernel', 'inet_dist_use_interface', '{127,0,0,1}'];
       const server = spawn('erl', ['-sname', `benchecho${process.pid}`, ...common, '-eval', 'io:format("READY~n"), dist_bench:echo().'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(server);
       await waitLine(server, /READY/);
-      const echoNode = `benchecho${process.pid}@${host}`;
-      const client = spawn('erl', ['-sname', `benchcli${process.pid}`, ...common, '-eval', `dist_bench:client('${echoNode}', ${N}), halt().`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const echoNode = Atom.for(`benchecho${process.pid}@${host}`);
+      const many = PAIRS.map((k) => `dist_bench:clients('${echoNode.name}', ${k}, ${PER_CLIENT[k]}), `).join('');
+      const client = spawn('erl', ['-sname', `benchcli${process.pid}`, ...common, '-eval', `dist_bench:client('${echoNode.name}', ${N}), ${many}halt().`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(client);
-      erlErl = Number((await waitLine(client, /dist\.rt\.erl_erl (\S+) round_trips\/s/, 60_000))[1]);
-      jsErl = await rate(vm, tuple(atom('bench_echo'), Atom.for(echoNode)), N);
+      // The last figure erl prints; `input` of the match is all it printed up to there.
+      const erlOut = (await waitLine(client, new RegExp(`dist\\.rt${PAIRS[PAIRS.length - 1]}\\.erl_erl \\S+ round_trips/s`), 90_000)).input;
+      for (const m of erlOut.matchAll(/dist\.(rt\d*)\.erl_erl (\S+) round_trips\/s/g)) erlErl.set(m[1]!, Number(m[2]));
+      check(erlErl.size === 1 + PAIRS.length, `erl client figures: ${erlOut}`);
+      jsErl.set('rt', await rate(vm, tuple(atom('bench_echo'), echoNode), N));
+      for (const k of PAIRS) jsErl.set(`rt${k}`, await rateMany(vm, echoNode, k, PER_CLIENT[k]));
     } else {
-      note('erl not installed: dist.rt.js_erl and the BEAM figure are left out');
+      note('erl not installed: dist.rt*.js_erl and the BEAM figures are left out');
     }
     const peer = spawn(process.execPath, [join(repoRoot, 'dist/bench/support/dist_peer.js'), `benchpeer${process.pid}`, 'bench', String(epmd.port)], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(peer);
     const peerNode = Atom.for((await waitLine(peer, /READY (\S+)/))[1]!);
-    const jsJs = await rate(vm, tuple(atom('bench_echo'), peerNode), N);
-    note('one process pair, loopback, beamjs node inline (one scheduler); erl nodes with default schedulers');
-    if (jsErl !== undefined && erlErl !== undefined) {
-      report('dist.rt.js_erl', jsErl, 'round_trips/s');
-      report('dist.rt.js_erl.beam', erlErl, 'round_trips/s');
-      report('dist.rt.js_erl.ratio', jsErl / erlErl, 'beamjs/BEAM');
-    }
-    report('dist.rt.js_js', jsJs, 'round_trips/s');
-    if (erlErl !== undefined) {
-      report('dist.rt.js_js.beam', erlErl, 'round_trips/s');
-      report('dist.rt.js_js.ratio', jsJs / erlErl, 'beamjs/BEAM');
+    const jsJs = new Map<string, number>();
+    jsJs.set('rt', await rate(vm, tuple(atom('bench_echo'), peerNode), N));
+    for (const k of PAIRS) jsJs.set(`rt${k}`, await rateMany(vm, peerNode, k, PER_CLIENT[k]));
+    note(`process pairs: 1, ${PAIRS.join(', ')}; loopback; beamjs nodes inline (one scheduler); erl nodes with default schedulers`);
+    for (const figure of ['rt', ...PAIRS.map((k) => `rt${k}`)]) {
+      const js = jsErl.get(figure);
+      if (js !== undefined) reportBeside(`dist.${figure}.js_erl`, js, erlErl.get(figure));
+      reportBeside(`dist.${figure}.js_js`, jsJs.get(figure)!, erlErl.get(figure));
     }
   } finally {
     await vm.stop();

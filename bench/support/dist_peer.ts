@@ -1,17 +1,18 @@
 /**
  * The serving beamjs node of bench/dist/round_trip.ts, in its own Node process:
- * node dist_peer.js NAME COOKIE EPMD_PORT starts a VM with distribution and an echo process
- * registered as bench_echo ({From, X} -> From ! {echo, X}), prints "READY <node>", and stops
- * on stdin EOF.
+ * node dist_peer.js NAME COOKIE EPMD_PORT starts a VM with distribution and echo processes
+ * ({From, X} -> From ! {echo, X}) registered as bench_echo (the one-pair figure) and
+ * bench_echo_1..bench_echo_64 (one per client of the many-pairs figures), as
+ * bench/erl/dist_bench.erl echo/0 does; prints "READY <node>", and stops on stdin EOF.
  */
 import { defineModule, receive, register, self, send } from '../../src/process/index.js';
 import { VM } from '../../src/index.js';
-import { P, atom, tuple, type Pid, type Term } from '../../src/term/index.js';
+import { P, atom, tuple, type Atom, type Pid, type Term } from '../../src/term/index.js';
 
 const ECHO = atom('echo');
 defineModule('bench_dist_peer', {
-  *echo(caller: Pid) {
-    register(atom('bench_echo'), self());
+  *echo(caller: Pid, name: Atom) {
+    register(name, self());
     send(caller, atom('echo_ready'));
     for (;;) {
       const m = yield* receive(P.tuple(P.capture('from', P.pid), P.capture('x')));
@@ -22,9 +23,12 @@ defineModule('bench_dist_peer', {
 
 const [name, cookie, epmdPort] = process.argv.slice(2);
 const vm = await VM.start({ inline: true, distribution: { name: name!, cookie: cookie!, epmdPort: Number(epmdPort) }, logger: false });
-await vm.spawn('bench_dist_peer', 'echo', [vm.self]);
+/** As MAX_PAIRS in bench/erl/dist_bench.erl. */
+const MAX_PAIRS = 64;
+const names = [atom('bench_echo'), ...Array.from({ length: MAX_PAIRS }, (_, j) => atom(`bench_echo_${j + 1}`))];
+for (const echoName of names) await vm.spawn('bench_dist_peer', 'echo', [vm.self, echoName]);
 const ready = atom('echo_ready');
-await vm.receive((m: Term) => (m === ready ? true : undefined), 5000);
+for (let j = 0; j < names.length; j++) await vm.receive((m: Term) => (m === ready ? true : undefined), 5000);
 process.stdout.write(`READY ${vm.node.name}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => void vm.stop().then(() => process.exit(0)));

@@ -12,6 +12,9 @@
  * | 5      | c     | control term, ETF with its 131                              |
  * | 5 + c  | N-1-c | payload term (message / reason / args), ETF with 131, or none|
  *
+ * Outgoing frames are queued in a FrameWriter and written once per event-loop turn
+ * (frame_writer.ts), in the order they were sent.
+ *
  * A frame starting 131 68 (a distribution header) or 131 69 (a fragment) was not negotiated
  * and is a protocol error.
  *
@@ -29,15 +32,13 @@
  * onDown call.
  */
 import type net from 'node:net';
-import { decodeFrom, termToBinary } from '../codec/index.js';
+import { decodeFrom } from '../codec/index.js';
 import type { Atom, Term } from '../term/index.js';
 import { decodeControl, encodeControl, type Control } from './control.js';
 import { DistProtocolError } from './errors.js';
 import type { HandshakeResult } from './handshake.js';
 import type { FrameReader } from './frame_reader.js';
-
-const PASS_THROUGH = 112;
-const TICK = Buffer.alloc(4);
+import { FrameWriter, PASS_THROUGH } from './frame_writer.js';
 
 /** net_ticktime in seconds, as OTP's default. */
 export const DEFAULT_NET_TICKTIME = 60;
@@ -60,6 +61,7 @@ export class Connection {
   readonly flags: bigint;
   readonly #socket: net.Socket;
   readonly #reader: FrameReader;
+  readonly #writer: FrameWriter;
   readonly #hooks: ConnectionHooks;
   #ticker: NodeJS.Timeout | undefined;
   #wrote = false;
@@ -73,6 +75,7 @@ export class Connection {
     this.flags = handshake.flags;
     this.#socket = socket;
     this.#reader = handshake.reader;
+    this.#writer = new FrameWriter(socket);
     this.#hooks = hooks;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -102,16 +105,9 @@ export class Connection {
   sendRaw(control: Term, payload?: Term): void {
     if (this.#down) return;
     const out = this.#hooks.mapOut;
-    const head = termToBinary(out === undefined ? control : out(control));
-    const body = payload === undefined ? undefined : termToBinary(out === undefined ? payload : out(payload));
-    const len = 1 + head.length + (body?.length ?? 0);
-    const frame = Buffer.allocUnsafe(4 + len);
-    frame.writeUInt32BE(len, 0);
-    frame[4] = PASS_THROUGH;
-    frame.set(head, 5);
-    if (body !== undefined) frame.set(body, 5 + head.length);
+    if (out === undefined) this.#writer.frame(control, payload);
+    else this.#writer.frame(out(control), payload === undefined ? undefined : out(payload));
     this.#wrote = true;
-    this.#socket.write(frame);
   }
 
   /** Closes the connection (disconnect_node); onDown follows with `reason`. */
@@ -132,7 +128,7 @@ export class Connection {
       this.#silentIntervals = 0;
     }
     this.#read = false;
-    if (!this.#wrote) this.#socket.write(TICK);
+    if (!this.#wrote) this.#writer.tick();
     this.#wrote = false;
   }
 
@@ -191,6 +187,8 @@ export class Connection {
     if (this.#down) return;
     this.#down = true;
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
+    // What was sent before close() still goes out (a peer that closed takes nothing).
+    if (this.#socket.writable) this.#writer.flush();
     this.#socket.destroy();
     this.#hooks.onDown(reason);
   }
