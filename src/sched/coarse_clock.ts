@@ -18,12 +18,22 @@
  * |      8 |     4 | sleep word | nobody (stays 0)                         | ticker      | Atomics.wait with a TICK_MS timeout = the tick |
  * |     12 |     4 | ticking    | ticker, once, when it has started        | schedulers  | Atomics.store / plain read                  |
  * |     16 |     8 | epoch      | creator, once, before sharing            | everyone    | plain Float64 (performance.timeOrigin of the creator) |
+ * |     24 |     4 | parked     | ticker: 1 just before it waits on the busy count, 0 after | schedulers | Atomics.store / Atomics.load |
  *
  * `now ms` is whole milliseconds since `epoch`, as an int32 that wraps (compare readings with
  * `(b - a) | 0`; good for 24 days between two readings). It is fresh only while some scheduler
- * is in a batch: the ticker sleeps on the busy count otherwise (an idle VM costs no CPU), and a
- * scheduler advances it to the real time when its batch starts. So a reading inside a batch is
- * at most about a tick old, and never ahead of the real time.
+ * is in a batch: the ticker goes on ticking for LINGER_TICKS after the busy count drops to 0,
+ * then parks on the busy count (an idle VM costs no CPU), and a scheduler advances it to the
+ * real time when its batch starts. So a reading inside a batch is at most about a tick old, and
+ * never ahead of the real time.
+ *
+ * Waking the ticker: a scheduler whose enterBusy takes the count from 0 notifies only when the
+ * ticker is parked. Message ping-pong enters and leaves a batch per message; notifying on every
+ * batch was a futex call and a thread wake-up per round trip (distribution one-pair profile).
+ * The ticker stores `parked = 1` and then reads the busy count before it waits; a scheduler adds
+ * to the count and then reads `parked` (all sequentially consistent atomics): either the
+ * scheduler sees parked and notifies, or the ticker sees the count and does not wait (and a
+ * wait that starts after the add returns at once, the count no longer being 0).
  *
  * How the scheduler uses it (scheduler.ts): it reads `now ms` after each slice; only when the
  * value moved since the slice started (the slice may have been long) does it read the real
@@ -34,12 +44,13 @@
  * keeps Node alive). Scheduler threads attach to the same buffer (`attachCoarseClock`, given
  * the buffer from `coarseClockBuffer()` of the thread that started the ticker), so there is one
  * ticker however many schedulers run. Every function here may be called from any thread.
- * Cost while busy: TICK_MS = 1, ~1,000 wake-ups/s of a few µs each on some core (< 1% of one).
+ * Cost while busy (and for LINGER_TICKS ms after): TICK_MS = 1, ~1,000 wake-ups/s of a few µs
+ * each on some core (< 1% of one).
  */
 import { Worker } from 'node:worker_threads';
 
 /** Byte length of the shared clock. */
-export const CLOCK_BYTES = 24;
+export const CLOCK_BYTES = 32;
 /** Int32 index of `now ms` (byte offset 0). */
 export const NOW_MS = 0;
 /** Int32 index of the busy count (byte offset 4). */
@@ -50,8 +61,12 @@ const SLEEP_WORD = 2;
 export const TICKING = 3;
 /** Float64 index of the epoch (byte offset 16). */
 const EPOCH = 2;
+/** Int32 index of the parked flag (byte offset 24). */
+export const PARKED = 6;
 /** The tick, in ms. */
 const TICK_MS = 1;
+/** Ticks the ticker goes on after the last batch ended, before it parks. */
+const LINGER_TICKS = 50;
 
 /** The ticker's code (a CommonJS string: it must load in any thread, whatever loader the app uses). */
 const TICKER_SOURCE = `
@@ -66,8 +81,15 @@ function advance() {
   }
 }
 Atomics.store(words, ${TICKING}, 1);
+let idleTicks = 0;
 for (;;) {
-  if (Atomics.load(words, ${BUSY_COUNT}) === 0) Atomics.wait(words, ${BUSY_COUNT}, 0);
+  if (Atomics.load(words, ${BUSY_COUNT}) !== 0) idleTicks = 0;
+  else if (++idleTicks > ${LINGER_TICKS}) {
+    Atomics.store(words, ${PARKED}, 1);
+    if (Atomics.load(words, ${BUSY_COUNT}) === 0) Atomics.wait(words, ${BUSY_COUNT}, 0);
+    Atomics.store(words, ${PARKED}, 0);
+    idleTicks = 0;
+  }
   advance();
   Atomics.wait(words, ${SLEEP_WORD}, 0, ${TICK_MS});
 }
@@ -120,7 +142,7 @@ export function advanceTo(clock: Int32Array, ms: number): void {
 
 /** A scheduler enters a batch: the clock ticks while any scheduler is inside one. */
 export function enterBusy(clock: Int32Array): void {
-  if (Atomics.add(clock, BUSY_COUNT, 1) === 0) Atomics.notify(clock, BUSY_COUNT);
+  if (Atomics.add(clock, BUSY_COUNT, 1) === 0 && Atomics.load(clock, PARKED) === 1) Atomics.notify(clock, BUSY_COUNT);
 }
 
 /** A scheduler leaves its batch. */

@@ -3,7 +3,7 @@
 // the real time or backwards, and be the same clock in every thread that attaches to it.
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
-import { absoluteMs, advanceTo, coarseClockBuffer, coarseClockWords, enterBusy, leaveBusy, NOW_MS, TICKING } from '../../src/sched/coarse_clock.js';
+import { absoluteMs, advanceTo, coarseClockBuffer, coarseClockWords, enterBusy, leaveBusy, NOW_MS, PARKED, TICKING } from '../../src/sched/coarse_clock.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,13 +27,36 @@ t.test('the clock ticks while a scheduler is busy, and never runs ahead of the r
   }
 });
 
-t.test('while no scheduler is busy the ticker sleeps and the clock stands still', async (t) => {
+async function parked(words: Int32Array): Promise<boolean> {
+  for (let i = 0; i < 1000 && words[PARKED] !== 1; i++) await sleep(5);
+  return words[PARKED] === 1;
+}
+
+t.test('while no scheduler is busy the ticker parks (after lingering) and the clock stands still', async (t) => {
   const words = coarseClockWords();
   await ticking(words);
-  await sleep(10); // let the ticker notice the busy count went to 0
+  t.ok(await parked(words), 'the ticker parks once no scheduler has been busy for a while');
   const before = words[NOW_MS]!;
   await sleep(40);
   t.equal(words[NOW_MS], before, 'no tick in 40 ms of idleness');
+});
+
+t.test('a batch wakes a parked ticker; a batch while it lingers needs no wake-up', async (t) => {
+  const words = coarseClockWords();
+  await ticking(words);
+  t.ok(await parked(words), 'parked');
+  enterBusy(words);
+  const first = words[NOW_MS]!;
+  await sleep(30);
+  t.ok(((words[NOW_MS]! - first) | 0) >= 10, 'ticking again after enterBusy woke it');
+  t.equal(words[PARKED], 0, 'no longer parked');
+  leaveBusy(words);
+  // Within the linger time a new batch finds it ticking (not parked): no notify is needed.
+  enterBusy(words);
+  const again = words[NOW_MS]!;
+  await sleep(30);
+  t.ok(((words[NOW_MS]! - again) | 0) >= 10, 'ticking through a second batch');
+  leaveBusy(words);
 });
 
 t.test('advanceTo moves the clock forward only', async (t) => {
