@@ -23,7 +23,7 @@
  */
 export { DistNode, defaultCookie, localHostName } from './dist_node.js';
 export type { DistOptions, LocalSide, NodeEvent } from './dist_node.js';
-export { DistProtocolError } from './errors.js';
+export { DistProtocolError, NetKernelError } from './errors.js';
 export { EpmdServer, ensureEpmd } from './epmd_server.js';
 export type { EpmdServerOptions } from './epmd_server.js';
 export { register as epmdRegister, portPlease, names as epmdNames } from './epmd_client.js';

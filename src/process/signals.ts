@@ -98,9 +98,13 @@ export function remoteNameTarget(node: Atom): Pid {
   return new PidClass(node, NAME_TARGET_ID, 0, 0);
 }
 
-/** A map key for a pid (links). */
+/**
+ * A map key for a pid (links). A local pid's key leaves its node out (`L.` prefix): the
+ * node's name changes at net_kernel:start/stop, and a link made before must be found after.
+ */
 export function pidKey(pid: Pid): string {
-  return `${pid.node.index}.${pid.id}.${pid.serial}.${pid.creation}`;
+  const node = pid.node;
+  return pid.creation === 0 && node === localNode() ? `L.${pid.id}.${pid.serial}` : `${node.index}.${pid.id}.${pid.serial}.${pid.creation}`;
 }
 
 /** A map key for a ref (monitors, timers). */
@@ -113,7 +117,8 @@ export function refKey(ref: Ref): RefKey {
   let length = ids.length;
   while (length > 1 && ids[length - 1] === 0) length--; // trailing zero words do not count
   if (ref.creation === 0 && length <= 3 && (ids[1] ?? 0) === 0 && ref.node === localNode()) return (length === 3 ? ids[2]! : 0) * 0x100000000 + ids[0]!;
-  return `${ref.node.index}.${ref.creation}.${ids.slice(0, length).join('.')}`;
+  const node = ref.node;
+  return `${ref.creation === 0 && node === localNode() ? 'L' : node.index}.${ref.creation}.${ids.slice(0, length).join('.')}`;
 }
 
 /** A map key for a ref (refKey). */
