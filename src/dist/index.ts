@@ -16,6 +16,7 @@
  * | vm_bridge.ts      | signals <-> control messages for a VM (main thread)              |
  * | dist_modules.ts   | erpc / beamjs_dist process code (spawn requests, rex)            |
  * | rpc.ts            | rpc.call / cast / erpcCall / ping for beamjs processes           |
+ * | net_kernel.ts     | net_kernel:start/1,2, stop/0 (run-time start/stop), monitor_nodes |
  * | global.ts         | global names between beamjs nodes                                |
  *
  * Threads: a DistNode and its sockets belong to one thread (a VM's main thread); rpc.ts runs

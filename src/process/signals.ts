@@ -134,7 +134,8 @@ export class SignalQueue {
 /** Sends a message (the fast path of `send`): handled at once unless a drain is running. */
 export function sendMessage(runtime: Runtime, from: Pid | undefined, to: Pid, message: Term): void {
   const queue = runtime.signals;
-  if (to.node !== runtime.node) {
+  // A local pid has no `home` (src/term/pid.ts): one field read decides the common case.
+  if (to.home !== undefined && to.home !== runtime.node) {
     post(runtime, new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
     return;
   }
@@ -223,7 +224,8 @@ function routeRemote(runtime: Runtime, signal: Signal): void {
 }
 
 function handle(runtime: Runtime, signal: Signal): void {
-  if (signal.to.node !== runtime.node) {
+  const home = signal.to.home;
+  if (home !== undefined && home !== runtime.node) {
     routeRemote(runtime, signal);
     return;
   }
