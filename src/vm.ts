@@ -147,7 +147,9 @@ export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch
   readonly dirtyThreads?: number;
   /**
    * Makes this VM an Erlang node (src/dist): `{ name: 'js', cookie: 'secret' }` is `erl -sname
-   * js -setcookie secret`. The name is fixed for the VM's life (pids carry it). See DistOptions.
+   * js -setcookie secret`. A distribution given here lasts as long as the VM (as with erl's
+   * -sname, stopDistribution refuses it: not_allowed); to start and stop one at run time, leave
+   * this out and use vm.startDistribution. See DistOptions.
    */
   readonly distribution?: DistOptions;
   /**
