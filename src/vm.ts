@@ -39,8 +39,9 @@
  *      drops it (stop), then every scheduler takes the name, with signals for other nodes
  *      routed to the main thread from then on (start) or answered as to an unreachable node
  *      (stop: messages dropped, links and monitors noconnection).
- * Nothing is added to the local send or spawn path: the locality test is still
- * `pid.node === runtime.node`, with `node` read from the thread's current name. Starts and
+ * Nothing is added to the local send or spawn path: a local pid is told apart by one field
+ * (`pid.home` undefined; signals.ts), spawn allocates pids as before, and a rename touches no
+ * pid, process or table (nothing to walk, however many processes). Starts and
  * stops run one at a time, in call order. Errors are OTP's reasons in a NetKernelError:
  * {already_started, Pid} for a start on a distributed VM, not_found for a stop on one that
  * is not, not_allowed for a stop of the distribution given to VM.start (as erl refuses it for
@@ -169,13 +170,13 @@ interface Waiter {
 }
 
 const EXTERNAL_MODULE = atom('beamjs');
+const EXTERNAL_FUN = atom('external');
 const A_OK = atom('ok');
 const A_ERROR = atom('error');
 const A_BADARG = atom('badarg');
 const A_ALREADY_STARTED = atom('already_started');
 const A_NOT_FOUND = atom('not_found');
 const A_NOT_ALLOWED = atom('not_allowed');
-const EXTERNAL_FUN = atom('external');
 
 /** Options of vm.spawn: spawn_opt's, and where to start the process. */
 export interface VMSpawnOptions extends SpawnOptions {

@@ -15,8 +15,8 @@
  * before net_kernel:start reports the new name afterwards, and `nonode@nohost` again after
  * net_kernel:stop. The constructor decides: creation 0 with a name `isLocalNodeName` knows
  * makes a local pid (`home` undefined); anything else keeps its name in `home`. The `node`
- * getter is one property read and a fallback, so `pid.node === runtime.node` (the locality
- * test of the send path) costs what it did with a plain field.
+ * getter is one property read and a fallback; the send path (src/process/signals.ts) reads
+ * `home` itself: undefined is a local pid, with no name to compare.
  *
  * Invariants: immutable; two pids are the same process iff id, serial, creation and `node`
  * are equal (`node` as read now: a pid that kept the name X with creation 0, because it was
