@@ -27,5 +27,5 @@ export { ets, HeapExhausted, registerStoreFactory } from './ets/index.js';
 export type { Tab, TableStore, TableStoreFactory, TableType, StoreConcurrency } from './ets/index.js';
 export { compileMatchSpec, compileMatchPattern, matchSpecRun, testMs, NO_MATCH as MATCH_SPEC_NO_MATCH } from './ets/match_spec.js';
 export type { CompiledMatchSpec, MatchContext } from './ets/match_spec.js';
-export { DistNode, DistProtocolError, EpmdServer, ensureEpmd, GlobalNames, Global, rpc, ping, defaultCookie, monitorNode, nodes, netKernel } from './dist/index.js';
+export { DistNode, DistProtocolError, NetKernelError, EpmdServer, ensureEpmd, GlobalNames, Global, rpc, ping, defaultCookie, monitorNode, nodes, netKernel } from './dist/index.js';
 export type { DistOptions, NodeEvent } from './dist/index.js';

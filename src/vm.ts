@@ -22,6 +22,31 @@
  * code must be registered (defineModule) in every scheduler thread: pass the files that define
  * it as `modules`; each scheduler imports them before start() resolves.
  *
+ * Distribution at run time (erl's net_kernel:start/stop): `vm.startDistribution({ name, ... })`
+ * makes a VM started without `distribution` a node, `vm.stopDistribution()` makes it
+ * `nonode@nohost` again (connections closed, so peers and local node monitors see nodedown;
+ * the epmd registration dropped); a later start may take another name. Processes do the same
+ * with netKernel.start/stop or net_kernel:start/1,2 and stop/0 (src/dist/net_kernel.ts). As
+ * in OTP, node() changes on every thread and the processes that exist keep working: local
+ * pids and refs carry no node name (src/term/pid.ts), so a pid made before the start is a pid
+ * of the new node afterwards, reachable from peers, and its links and monitors stand.
+ *
+ * The rename, in two steps so that no thread ever reads a pid of this node as another node's
+ * (a record encoded by a thread that has the new name, read by one that has not yet):
+ *   1. every thread accepts the new name as local (node_name.ts acceptLocalNode): main thread
+ *      first, then a `node` control to each scheduler, answered once done;
+ *   2. the main thread takes the name and attaches the distribution (start) or closes it and
+ *      drops it (stop), then every scheduler takes the name, with signals for other nodes
+ *      routed to the main thread from then on (start) or answered as to an unreachable node
+ *      (stop: messages dropped, links and monitors noconnection).
+ * Nothing is added to the local send or spawn path: a local pid is told apart by one field
+ * (`pid.home` undefined; signals.ts), spawn allocates pids as before, and a rename touches no
+ * pid, process or table (nothing to walk, however many processes). Starts and
+ * stops run one at a time, in call order. Errors are OTP's reasons in a NetKernelError:
+ * {already_started, Pid} for a start on a distributed VM, not_found for a stop on one that
+ * is not, not_allowed for a stop of the distribution given to VM.start (as erl refuses it for
+ * a node started with -sname).
+ *
  * stop(): every process ends with reason `shutdown` (no trapping, no crash reports), all timers
  * and event-loop handles are dropped so Node can exit, pending vm.receive calls reject with
  * VM_STOPPED, and every later call throws VM_STOPPED.
@@ -60,16 +85,20 @@ import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.j
 import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
 import { coarseClockBuffer, type TimerId } from './sched/index.js';
-import { Atom, atom, localNode, NO_NODE_NAME, Pid, Ref, setLocalNode, Tuple, tuple, type Term } from './term/index.js';
+import { acceptLocalNode, Atom, atom, localNode, NO_NODE_NAME, Pid, Ref, setLocalNode, Tuple, tuple, type Term } from './term/index.js';
 import { DirtyPool } from './dirty/dirty_pool.js';
 import { A_DIRTY_REPLY, type DirtyRequest } from './process/dirty_call.js';
 import { caught } from './process/exception.js';
 import { ControlOp, type Control } from './vm/control.js';
 import { createShared, type WorkerInit } from './vm/shared_setup.js';
 import { ThreadHost } from './vm/thread_host.js';
-import { DistNode, type DistOptions } from './dist/dist_node.js';
+import { DistNode, fullName, type DistOptions } from './dist/dist_node.js';
+import { NetKernelError } from './dist/errors.js';
+import { A_NET_KERNEL_REPLY, parseNetKernelRequest } from './dist/net_kernel.js';
 import { createGlobalTable } from './dist/global_module.js';
 import { VmBridge } from './dist/vm_bridge.js';
+import { NODES_TABLE } from './dist/node_monitor.js';
+import { ets } from './ets/index.js';
 import type { GlobalNames } from './dist/global.js';
 import './dist/dist_modules.js'; // erpc and beamjs_dist, for processes the inline VM runs
 
@@ -119,9 +148,17 @@ export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch
   readonly dirtyThreads?: number;
   /**
    * Makes this VM an Erlang node (src/dist): `{ name: 'js', cookie: 'secret' }` is `erl -sname
-   * js -setcookie secret`. The name is fixed for the VM's life (pids carry it). See DistOptions.
+   * js -setcookie secret`. A distribution given here lasts as long as the VM (as with erl's
+   * -sname, stopDistribution refuses it: not_allowed); to start and stop one at run time, leave
+   * this out and use vm.startDistribution. See DistOptions.
    */
   readonly distribution?: DistOptions;
+  /**
+   * What net_kernel:start from a process uses besides the name, name domain, tick time and
+   * hidden it gives: the cookie, epmdPort, startEpmd, listen ports, log (erl's -setcookie,
+   * ERL_EPMD_PORT, inet_dist_listen_min/max). Default: none (DistOptions' defaults).
+   */
+  readonly netKernel?: Omit<DistOptions, 'name'>;
 }
 
 interface Waiter {
@@ -134,6 +171,12 @@ interface Waiter {
 
 const EXTERNAL_MODULE = atom('beamjs');
 const EXTERNAL_FUN = atom('external');
+const A_OK = atom('ok');
+const A_ERROR = atom('error');
+const A_BADARG = atom('badarg');
+const A_ALREADY_STARTED = atom('already_started');
+const A_NOT_FOUND = atom('not_found');
+const A_NOT_ALLOWED = atom('not_allowed');
 
 /** Options of vm.spawn: spawn_opt's, and where to start the process. */
 export interface VMSpawnOptions extends SpawnOptions {
@@ -165,13 +208,18 @@ export class VM {
   readonly #dirty: DirtyPool;
   readonly #lastUtilization: Array<EventLoopUtilization | undefined> = [];
   #stopped = false;
-  #dist: { readonly node: DistNode; readonly bridge: VmBridge } | undefined;
+  #dist: { readonly node: DistNode; readonly bridge: VmBridge; readonly withStart: boolean } | undefined;
+  /** The last distribution start or stop asked for (they run one at a time). */
+  #distChange: Promise<unknown> = Promise.resolve();
+  readonly #netKernelDefaults: Omit<DistOptions, 'name'>;
 
-  private constructor(runtime: Runtime, multi: Multi | undefined, dirty: DirtyPool) {
+  private constructor(runtime: Runtime, multi: Multi | undefined, dirty: DirtyPool, netKernelDefaults: Omit<DistOptions, 'name'> = {}) {
     this.#runtime = runtime;
     this.#multi = multi;
     this.#dirty = dirty;
+    this.#netKernelDefaults = netKernelDefaults;
     runtime.dirty = (request) => this.#runDirty(request);
+    runtime.netKernel = (request, replyTo, ref) => this.#netKernelRequest(request, replyTo, ref);
     this.#external = this.#runtime.spawnExternal({ onMessage: () => this.#serveWaiters() }, EXTERNAL_MODULE, EXTERNAL_FUN);
     registerEmbedding(this.#external, () => this.#flushSoon());
     this.run(() => createGlobalTable()); // `global` names (src/dist/global_module.ts)
@@ -197,7 +245,7 @@ export class VM {
     try {
       setLocalNode(dist.name);
       const vm = await VM.#startWith(options, inline, schedulers, modules, dist);
-      vm.#attachDistribution(dist);
+      vm.#attachDistribution(dist, true);
       return vm;
     } catch (error) {
       await dist.stop();
@@ -213,16 +261,127 @@ export class VM {
     });
     if (inline) {
       for (const module of modules) await import(module);
-      return new VM(new Runtime(options), undefined, dirty);
+      return new VM(new Runtime(options), undefined, dirty, options.netKernel);
     }
     return VM.#startThreads(options, schedulers, modules, dirty, dist !== undefined);
   }
 
-  #attachDistribution(node: DistNode): void {
+  #attachDistribution(node: DistNode, withStart: boolean): void {
     const bridge = new VmBridge(node, this.#runtime, (module, fun, args) => this.spawn(module, fun, args), () => this.#flushSoon(), (fn) => (this.#stopped ? undefined : this.run(fn)));
     this.#runtime.remote = bridge.outgoing;
     node.attach(bridge);
-    this.#dist = { node, bridge };
+    this.#dist = { node, bridge, withStart };
+  }
+
+  /**
+   * net_kernel:start: makes this VM the node `options.name` (see the header); resolves with the
+   * node's name once every thread has it. Rejects with a NetKernelError {already_started, Pid}
+   * when the VM is distributed already, InvalidArgumentError for bad options, the DistNode's
+   * error when listening or the epmd registration fails (the VM then stays as it was).
+   */
+  startDistribution(options: DistOptions): Promise<Atom> {
+    return this.#oneAtATime(() => this.#startDistribution(options));
+  }
+
+  /**
+   * net_kernel:stop: closes every connection (peers and local node monitors see nodedown),
+   * drops the epmd registration, and makes the node `nonode@nohost` on every thread. Rejects
+   * with a NetKernelError not_found when the VM is not distributed, not_allowed when its
+   * distribution came with VM.start (vm.stop() ends that one).
+   */
+  stopDistribution(): Promise<void> {
+    return this.#oneAtATime(() => this.#stopDistribution());
+  }
+
+  #oneAtATime<R>(change: () => Promise<R>): Promise<R> {
+    const run = this.#distChange.then(change, change);
+    this.#distChange = run.catch(() => undefined);
+    return run;
+  }
+
+  async #startDistribution(options: DistOptions): Promise<Atom> {
+    this.#check('startDistribution');
+    const current = this.#dist;
+    if (current !== undefined) {
+      throw new NetKernelError(
+        tuple(A_ALREADY_STARTED, current.node.netKernelPid),
+        `vm.startDistribution: this VM is the node '${current.node.name.name}' already (net_kernel's {error, {already_started, Pid}}); stopDistribution() first`,
+      );
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`vm.startDistribution: options must be an object such as { name: 'js', cookie: 'secret' }; received ${describeValue(options)}`);
+    }
+    const name = fullName(options);
+    await this.#renameThreads(name, false, false); // step 1: every thread accepts the name
+    const node = await DistNode.start(options);
+    if (this.#stopped) {
+      await node.stop();
+      throw new BeamError(ErrorCode.VM_STOPPED, 'vm.startDistribution: the VM was stopped meanwhile');
+    }
+    setLocalNode(name); // step 2: this thread, then the schedulers
+    this.#attachDistribution(node, false);
+    await this.#renameThreads(name, true, true);
+    return name;
+  }
+
+  async #stopDistribution(): Promise<void> {
+    this.#check('stopDistribution');
+    const dist = this.#dist;
+    if (dist === undefined) throw new NetKernelError(A_NOT_FOUND, "vm.stopDistribution: this VM is not distributed (net_kernel's {error, not_found})");
+    if (dist.withStart) {
+      throw new NetKernelError(
+        A_NOT_ALLOWED,
+        `vm.stopDistribution: the distribution of '${dist.node.name.name}' came with VM.start (net_kernel's {error, not_allowed}, as for erl -sname); vm.stop() ends it, or start the VM without it and use startDistribution`,
+      );
+    }
+    dist.bridge.global.stop();
+    await dist.node.stop(); // nodedown everywhere, before the name goes
+    this.#flushSoon();
+    const noNode = Atom.for(NO_NODE_NAME); // accepted on every thread from the start
+    this.#dist = undefined;
+    this.#runtime.remote = undefined;
+    setLocalNode(noNode);
+    await this.#renameThreads(noNode, true, false);
+    // The node table of erlang:nodes() (node_monitor.ts) goes with the distribution that made
+    // it; a later start makes a new one. Every thread reads nonode@nohost now, and nodes()
+    // there no longer reads the table.
+    if (!this.#stopped) this.run(() => ets.delete(NODES_TABLE));
+  }
+
+  /** Step 1 (commit false) or 2 (commit true) of a rename, on the scheduler threads (and step 1 here). */
+  async #renameThreads(name: Atom, commit: boolean, distributed: boolean): Promise<void> {
+    if (!commit) acceptLocalNode(name);
+    const multi = this.#multi;
+    if (multi === undefined) return;
+    const done: Array<Promise<unknown>> = [];
+    for (let i = 0; i < multi.schedulers; i++) done.push(this.#request(i, (req) => ({ op: ControlOp.NODE, req, from: multi.host.index, name, commit, distributed })));
+    await Promise.all(done);
+  }
+
+  /** @internal net_kernel:start/stop of a process of a scheduler thread (the answer is a message). */
+  netKernelFor(request: Term, replyTo: Pid, ref: Ref): void {
+    this.#netKernelRequest(request, replyTo, ref);
+  }
+
+  /** Runs a process's net_kernel request; answers {'$beamjs_net_kernel', Ref, Result} (OTP's return value). */
+  #netKernelRequest(request: Term, replyTo: Pid, ref: Ref): void {
+    const answer = (result: Term): void => {
+      if (this.#stopped) return;
+      sendMessage(this.#runtime, undefined, replyTo, tuple(A_NET_KERNEL_REPLY, ref, result));
+      this.#flushSoon();
+    };
+    const failed = (error: unknown): void => answer(tuple(A_ERROR, error instanceof NetKernelError ? error.reason : caught(error).reason));
+    const parsed = parseNetKernelRequest(request);
+    if (parsed === undefined) return answer(tuple(A_ERROR, A_BADARG));
+    if (parsed.kind === 'stop') {
+      this.stopDistribution().then(() => answer(A_OK), failed);
+      return;
+    }
+    const options: DistOptions = { ...this.#netKernelDefaults, ...parsed.options };
+    this.#oneAtATime(async () => {
+      await this.#startDistribution(options);
+      return this.#dist!.node.netKernelPid;
+    }).then((pid) => answer(tuple(A_OK, pid)), failed);
   }
 
   /** The distribution of this node (src/dist DistNode), or undefined when the VM was started without it. */
@@ -312,6 +471,8 @@ export class VM {
           if (logger !== false) (logger ?? defaultLog)(control.level, control.text);
         } else if (control.op === ControlOp.DIRTY) {
           vm?.runDirtyFor(control);
+        } else if (control.op === ControlOp.NET_KERNEL) {
+          vm?.netKernelFor(control.request, control.replyTo, control.ref);
         } else if ('req' in control) {
           const resolve = pending.get(control.req);
           if (resolve !== undefined) {
@@ -322,7 +483,7 @@ export class VM {
       },
     });
     host.start();
-    vm = new VM(host.runtime, { host, workers, schedulers, pending, nextRequest: 1, nextScheduler: 0, flushQueued: false }, dirty);
+    vm = new VM(host.runtime, { host, workers, schedulers, pending, nextRequest: 1, nextScheduler: 0, flushQueued: false }, dirty, options.netKernel);
     return vm;
   }
 

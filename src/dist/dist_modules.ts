@@ -36,6 +36,7 @@ import { RefTable } from '../process/ref_table.js';
 import { Atom, atom, format, Pid, Ref, tuple, type Term } from '../term/index.js';
 import { SpawnReplyFlag } from './control.js';
 import './global_module.js'; // the `global` module, in every scheduler thread
+import './net_kernel.js'; // the `net_kernel` module (start/stop), in every scheduler thread
 
 const A_UNDEF = atom('undef');
 const A_RETURN = atom('return');

@@ -117,7 +117,8 @@ function checkPort(value: unknown, what: string): number | undefined {
   return value;
 }
 
-function fullName(options: DistOptions): Atom {
+/** The full node name `options` ask for ('name@host'); InvalidArgumentError when it is not one. */
+export function fullName(options: DistOptions): Atom {
   const name = options.name;
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidArgumentError(`distribution.name must be a node name such as 'js' or 'js@host'; received ${describeValue(name)}`);

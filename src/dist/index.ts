@@ -16,14 +16,15 @@
  * | vm_bridge.ts      | signals <-> control messages for a VM (main thread)              |
  * | dist_modules.ts   | erpc / beamjs_dist process code (spawn requests, rex)            |
  * | rpc.ts            | rpc.call / cast / erpcCall / ping / spawnOn for beamjs processes |
- * | global.ts         | global names between beamjs nodes                                |
+ * | net_kernel.ts     | net_kernel:start/1,2, stop/0 (run-time start/stop), monitor_nodes |
+ * | global.ts         | global_name_server: OTP's global protocol (+ global_locks, global_calls) |
  *
  * Threads: a DistNode and its sockets belong to one thread (a VM's main thread); rpc.ts runs
  * inside processes on any scheduler thread.
  */
 export { DistNode, defaultCookie, localHostName } from './dist_node.js';
 export type { DistOptions, LocalSide, NodeEvent } from './dist_node.js';
-export { DistProtocolError } from './errors.js';
+export { DistProtocolError, NetKernelError } from './errors.js';
 export { EpmdServer, ensureEpmd } from './epmd_server.js';
 export type { EpmdServerOptions } from './epmd_server.js';
 export { register as epmdRegister, portPlease, names as epmdNames } from './epmd_client.js';

@@ -36,6 +36,8 @@ export const ErrorCode = {
   SHM_CORRUPT: 'BEAMJS_ERR_SHM_CORRUPT',
   /** A peer of the Erlang distribution (epmd, another node) sent bytes the protocol rules out. */
   DIST_PROTOCOL: 'BEAMJS_ERR_DIST_PROTOCOL',
+  /** net_kernel start/stop refused: already started ({already_started, Pid}), not_found, not_allowed. */
+  NET_KERNEL: 'BEAMJS_ERR_NET_KERNEL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -10,13 +10,15 @@
  * (erl's +P): allocating beyond it throws SYSTEM_LIMIT (Erlang's system_limit).
  *
  * Invariants: `count` processes are in the table; a slot is in the free queue iff it is empty
- *   and was used before; `lookup(pid)` answers only when node, id and serial all match.
+ *   and was used before; `lookup(pid)` answers only when node, id and serial all match. The
+ *   node is the thread's current name (`localNode()`): pids made here are local pids, which
+ *   follow the node's name through net_kernel:start/stop (src/term/pid.ts).
  * Threads: owned by one thread for now (see above); not thread-safe.
  * Ownership: holds each process from `insert` to `remove`.
  * Bad input: lookup of a pid from another node or with a stale serial returns undefined.
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
-import { Pid, type Atom } from '../term/index.js';
+import { localNode, Pid } from '../term/index.js';
 
 /** Largest id and serial a local pid may carry (NEW_PID_EXT words are 32-bit; stay below 2^28 as Erlang does for ids). */
 const MAX_ID = 2 ** 28;
@@ -44,7 +46,6 @@ export class ProcessTable<P extends TableEntry> {
   #count = 0;
 
   constructor(
-    readonly node: Atom,
     readonly creation: number,
     readonly limit: number = DEFAULT_PROCESS_LIMIT,
     /** A shared id space (many scheduler threads); undefined: this table allocates its own ids. */
@@ -65,7 +66,7 @@ export class ProcessTable<P extends TableEntry> {
     if (this.ids !== undefined) {
       const { id, serial } = this.ids.allocate();
       this.#count++;
-      return new Pid(this.node, id, serial, this.creation);
+      return new Pid(localNode(), id, serial, this.creation);
     }
     if (this.#count >= this.limit) {
       throw new BeamError(ErrorCode.SYSTEM_LIMIT, `spawn: the process limit (${this.limit}) is reached; raise the VM's processLimit option`);
@@ -83,7 +84,7 @@ export class ProcessTable<P extends TableEntry> {
       this.#serials[id] = (this.#serials[id]! + 1) % SERIAL_MODULO;
     }
     this.#count++;
-    return new Pid(this.node, id, this.#serials[id]!, this.creation);
+    return new Pid(localNode(), id, this.#serials[id]!, this.creation);
   }
 
   /** Puts the process for a pid from `allocate` into its slot. */
@@ -120,7 +121,7 @@ export class ProcessTable<P extends TableEntry> {
     const proc = this.#slots[pid.id];
     if (proc === undefined) return undefined;
     const own = proc.pid;
-    return own === pid || (own.serial === pid.serial && pid.node === this.node && pid.creation === this.creation) ? proc : undefined;
+    return own === pid || (own.serial === pid.serial && pid.creation === this.creation && pid.node === localNode()) ? proc : undefined;
   }
 
   /** Every live process, in id order. */

@@ -118,7 +118,6 @@ export class Runtime {
   /** The other threads of the VM, or undefined (one thread: every pid is local or dead). */
   readonly cluster: Cluster | undefined;
   readonly signals = new SignalQueue();
-  readonly node: Atom;
   readonly creation = 0;
   readonly erlangTimers = new Map<RefKey, ErlangTimer>();
   /**
@@ -134,6 +133,12 @@ export class Runtime {
   stopped = false;
   /** Where dirty calls go (the VM sets it; see dirty_call.ts). */
   dirty: ((request: DirtyRequest) => void) | undefined;
+  /**
+   * Where net_kernel:start/stop of a process go (src/dist/net_kernel.ts): the VM's main thread,
+   * which owns the distribution. The answer is the message {'$beamjs_net_kernel', Ref, Result}
+   * to `replyTo`. Set by the VM on every thread; undefined for a Runtime without a VM.
+   */
+  netKernel: ((request: Term, replyTo: Pid, ref: Ref) => void) | undefined = undefined;
   /** This thread's ETS space (src/ets), attached at the first ETS call (src/ets/ets_space.ts `spaceOf`). */
   ets: EtsSpace | undefined = undefined;
   /** The VM's shared ETS buffers, or undefined (a one-thread VM: its space is created at first use). */
@@ -155,13 +160,12 @@ export class Runtime {
       throw new InvalidArgumentError(`options.logger must be a function (level, text) or false; received ${describeValue(logger)}`);
     }
     this.logger = logger === false ? undefined : (logger ?? defaultLogger);
-    this.node = localNode();
     this.cluster = options.cluster;
     this.dirty = options.dirty;
     this.etsBuffers = options.ets;
     this.names = options.cluster?.names ?? new LocalNames();
     const ids = options.cluster === undefined ? undefined : { allocate: () => options.cluster!.allocate(), release: (id: number, serial: number) => options.cluster!.release(id, serial) };
-    this.table = new ProcessTable<Process>(this.node, this.creation, options.processLimit ?? DEFAULT_PROCESS_LIMIT, ids);
+    this.table = new ProcessTable<Process>(this.creation, options.processLimit ?? DEFAULT_PROCESS_LIMIT, ids);
     this.#logLongScheduleMs = options.longScheduleMs ?? 100;
     this.scheduler = new Scheduler({
       ...(options.shuffleSeed === undefined ? {} : { shuffleSeed: options.shuffleSeed }),
@@ -174,6 +178,14 @@ export class Runtime {
       ...(options.afterBatch === undefined ? {} : { afterBatch: options.afterBatch }),
       ...(options.duringBatch === undefined ? {} : { duringBatch: options.duringBatch }),
     });
+  }
+
+  /**
+   * The local node's name: `nonode@nohost`, or the name distribution started with; it changes
+   * at net_kernel:start/stop (src/vm.ts), and this thread's pids and refs follow it (pid.ts).
+   */
+  get node(): Atom {
+    return localNode();
   }
 
   /** A new reference; when made by a process, its mailbox gets a receive marker (mailbox.ts). */

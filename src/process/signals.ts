@@ -98,9 +98,13 @@ export function remoteNameTarget(node: Atom): Pid {
   return new PidClass(node, NAME_TARGET_ID, 0, 0);
 }
 
-/** A map key for a pid (links). */
+/**
+ * A map key for a pid (links). A local pid's key leaves its node out (`L.` prefix): the
+ * node's name changes at net_kernel:start/stop, and a link made before must be found after.
+ */
 export function pidKey(pid: Pid): string {
-  return `${pid.node.index}.${pid.id}.${pid.serial}.${pid.creation}`;
+  const node = pid.node;
+  return pid.creation === 0 && node === localNode() ? `L.${pid.id}.${pid.serial}` : `${node.index}.${pid.id}.${pid.serial}.${pid.creation}`;
 }
 
 /** A map key for a ref (monitors, timers). */
@@ -113,7 +117,8 @@ export function refKey(ref: Ref): RefKey {
   let length = ids.length;
   while (length > 1 && ids[length - 1] === 0) length--; // trailing zero words do not count
   if (ref.creation === 0 && length <= 3 && (ids[1] ?? 0) === 0 && ref.node === localNode()) return (length === 3 ? ids[2]! : 0) * 0x100000000 + ids[0]!;
-  return `${ref.node.index}.${ref.creation}.${ids.slice(0, length).join('.')}`;
+  const node = ref.node;
+  return `${ref.creation === 0 && node === localNode() ? 'L' : node.index}.${ref.creation}.${ids.slice(0, length).join('.')}`;
 }
 
 /** A map key for a ref (refKey). */
@@ -129,7 +134,8 @@ export class SignalQueue {
 /** Sends a message (the fast path of `send`): handled at once unless a drain is running. */
 export function sendMessage(runtime: Runtime, from: Pid | undefined, to: Pid, message: Term): void {
   const queue = runtime.signals;
-  if (to.node !== runtime.node) {
+  // A local pid has no `home` (src/term/pid.ts): one field read decides the common case.
+  if (to.home !== undefined && to.home !== runtime.node) {
     post(runtime, new Signal(SignalKind.MESSAGE, from, to, message, undefined, undefined));
     return;
   }
@@ -218,7 +224,8 @@ function routeRemote(runtime: Runtime, signal: Signal): void {
 }
 
 function handle(runtime: Runtime, signal: Signal): void {
-  if (signal.to.node !== runtime.node) {
+  const home = signal.to.home;
+  if (home !== undefined && home !== runtime.node) {
     routeRemote(runtime, signal);
     return;
   }

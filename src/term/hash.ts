@@ -9,7 +9,8 @@
  * are only `==` (1 and 1.0) hash differently.
  *
  * The value is a pure function of the term: the same on every thread and in every
- * run (no random seed, nothing derived from atom intern indexes), so it may be
+ * run (no random seed, nothing derived from atom intern indexes; a local pid, ref or port
+ * hashes without its node's name, which changes at net_kernel:start), so it may be
  * stored in shared memory and compared across threads. It is not erlang:phash2
  * and may change between beamjs versions; never persist it.
  *
@@ -35,6 +36,7 @@ import { BitString } from './bitstring.js';
 import { Float } from './float.js';
 import { ErlClosure, ExportFun } from './fun.js';
 import { ImproperList } from './improper_list.js';
+import { localNode } from './node_name.js';
 import { Pid } from './pid.js';
 import { Port } from './port.js';
 import { Ref } from './ref.js';
@@ -44,6 +46,8 @@ import { Tuple } from './tuple.js';
 import { codePointAt } from './utf8.js';
 
 const DEFAULT_SEED = 0x9747b28c;
+/** What a local identifier's node contributes to its hash (see nodeHash). */
+const LOCAL_NODE_HASH = 0x6c6f6361;
 
 // One tag per kind of term, fed before its contents, so that different types with
 // the same contents (a tuple and a list of the same elements) hash apart.
@@ -117,6 +121,16 @@ function nameHash(name: string): number {
   return finish(mix(h, n));
 }
 
+/**
+ * The node part of a pid, ref or port's hash. A local identifier (creation 0 of this node)
+ * hashes with a constant, not with the node's name: the name changes at net_kernel:start and
+ * stop (node_name.ts) and a pid must keep its hash (an ETS key, a map key) across that. Local
+ * and remote identifiers are never =:= (their creations differ), so this keeps the contract.
+ */
+function nodeHash(node: Atom, creation: number): number {
+  return creation === 0 && node === localNode() ? LOCAL_NODE_HASH : atomHash(node);
+}
+
 function atomHash(a: Atom): number {
   let h = atomHashCache[a.index];
   if (h === undefined) {
@@ -185,12 +199,12 @@ function feed(h: number, t: Term): number {
   }
   if (t instanceof Uint8Array) return feedBytes(mix(h, TAG_BINARY), t, t.length);
   if (t instanceof Pid) {
-    h = mix(mix(h, TAG_PID), atomHash(t.node));
+    h = mix(mix(h, TAG_PID), nodeHash(t.node, t.creation));
     return mix(mix(mix(h, t.id), t.serial), t.creation);
   }
   if (t instanceof Float) return feedFloat(h, t.value);
   if (t instanceof Ref) {
-    h = mix(mix(mix(h, TAG_REF), atomHash(t.node)), t.creation);
+    h = mix(mix(mix(h, TAG_REF), nodeHash(t.node, t.creation)), t.creation);
     // High zero words do not change a ref's identity in erl; leave them out.
     let n = t.ids.length;
     while (n > 0 && t.ids[n - 1] === 0) n--;
@@ -218,7 +232,7 @@ function feed(h: number, t: Term): number {
     return h;
   }
   if (t instanceof Port) {
-    h = mix(mix(mix(h, TAG_PORT), atomHash(t.node)), t.creation);
+    h = mix(mix(mix(h, TAG_PORT), nodeHash(t.node, t.creation)), t.creation);
     return mix(mix(h, Number(t.id & 0xffffffffn)), Number((t.id >> 32n) & 0xffffffffn));
   }
   if (isPlainObject(t)) return feedObject(h, t);

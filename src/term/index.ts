@@ -19,7 +19,7 @@ export type { Ordering } from './compare.js';
 export { hashTerm, hashTermWithSeed } from './hash.js';
 export { format, formatAtom, formatFloat } from './format.js';
 export type { FormatOptions } from './format.js';
-export { localNode, setLocalNode, NO_NODE_NAME } from './node_name.js';
+export { acceptLocalNode, isLocalNodeName, localNode, setLocalNode, NO_NODE_NAME } from './node_name.js';
 export { P, Pattern, compilePattern, normalizePattern } from './pattern.js';
 export type { Matcher, PatternLike, CapturesOf, ValueOf, Guard, TypeTest, Simplify, PatternNode } from './pattern.js';
 export {

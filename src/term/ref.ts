@@ -8,21 +8,34 @@
  * a frozen copy; `adoptRef` (make_ref, the decoder) takes an array nobody else holds, without
  * the copy and freeze (see tuple.ts for why).
  *
+ * Local references have no node name of their own, as local pids (see pid.ts): `home` is
+ * undefined and `node` reads this node's current name, so a ref made before net_kernel:start
+ * (a monitor's, a timer's) is still this node's after it.
+ *
  * Thread-safety: immutable; references cross threads as encoded terms.
  */
 import { Atom } from './atom.js';
+import { isLocalNodeName, localNode } from './node_name.js';
 
 let adopting = false;
 
 export class Ref {
   readonly ids: readonly number[];
+  /** The node's name for a ref of another node; undefined for a local ref (see pid.ts). */
+  readonly home: Atom | undefined;
 
   constructor(
-    readonly node: Atom,
+    node: Atom,
     readonly creation: number,
     ids: readonly number[],
   ) {
+    this.home = creation === 0 && isLocalNodeName(node) ? undefined : node;
     this.ids = adopting || Object.isFrozen(ids) ? ids : Object.freeze(ids.slice());
+  }
+
+  /** The node that made the reference: this node's current name for a local ref. */
+  get node(): Atom {
+    return this.home ?? localNode();
   }
 
   /**
@@ -31,7 +44,7 @@ export class Ref {
    */
   equals(other: Ref): boolean {
     if (this === other) return true;
-    if (this.node !== other.node || this.creation !== other.creation) return false;
+    if (this.creation !== other.creation || (this.home !== other.home && this.node !== other.node)) return false;
     const a = this.ids;
     const b = other.ids;
     const n = Math.max(a.length, b.length);

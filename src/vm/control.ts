@@ -17,6 +17,9 @@
  *   | no_work     | (none)                                                             | victim -> thief        |
  *   | log         | Level, Text (crash reports, warnings; after the signals sent before) | scheduler -> main    |
  *   | dirty       | Module, Fun (texts), Args, ReplyTo, Ref (a dirty call; the answer is a message) | scheduler -> main |
+ *   | node        | Req, From, Name, Commit, Distributed (a rename of the node: net_kernel start/stop) | main -> each scheduler |
+ *   | node_set    | Req                                                                | back                   |
+ *   | net_kernel  | Request, ReplyTo, Ref (net_kernel:start/stop from a process; the answer is a message) | scheduler -> main |
  *
  * Absent fields are the atom undefined (JS undefined). A process state is the tuple
  * {Pid, Module, Fun, Args, Priority, Links, MonitoredBy, Messages, Name, GroupLeader,
@@ -43,6 +46,9 @@ export const ControlOp = {
   NO_WORK: 'no_work',
   LOG: 'log',
   DIRTY: 'dirty',
+  NODE: 'node',
+  NODE_SET: 'node_set',
+  NET_KERNEL: 'net_kernel',
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 
@@ -103,7 +109,20 @@ export type Control =
   | { readonly op: typeof ControlOp.MIGRATE; readonly processes: readonly MigratedProcess[] }
   | { readonly op: typeof ControlOp.NO_WORK }
   | { readonly op: typeof ControlOp.LOG; readonly level: 'error' | 'warning' | 'info'; readonly text: string }
-  | { readonly op: typeof ControlOp.DIRTY; readonly module: string; readonly fun: string; readonly args: readonly Term[]; readonly replyTo: Pid; readonly ref: Ref };
+  | { readonly op: typeof ControlOp.DIRTY; readonly module: string; readonly fun: string; readonly args: readonly Term[]; readonly replyTo: Pid; readonly ref: Ref }
+  | {
+      readonly op: typeof ControlOp.NODE;
+      readonly req: number;
+      readonly from: number;
+      /** The node's new name (`nonode@nohost` when distribution stops). */
+      readonly name: Atom;
+      /** false: accept the name as local (first step); true: take it (second step). */
+      readonly commit: boolean;
+      /** With commit: whether signals for other nodes now go to the main thread. */
+      readonly distributed: boolean;
+    }
+  | { readonly op: typeof ControlOp.NODE_SET; readonly req: number }
+  | { readonly op: typeof ControlOp.NET_KERNEL; readonly request: Term; readonly replyTo: Pid; readonly ref: Ref };
 
 const CTL = atom('$ctl');
 const PRIORITIES: readonly string[] = ['low', 'normal', 'high', 'max'];
@@ -153,6 +172,12 @@ export function controlTerm(control: Control): Tuple {
       return tuple(CTL, op, atom(control.level), control.text);
     case ControlOp.DIRTY:
       return tuple(CTL, op, control.module, control.fun, control.args as Term[], control.replyTo, control.ref);
+    case ControlOp.NODE:
+      return tuple(CTL, op, control.req, control.from, control.name, control.commit, control.distributed);
+    case ControlOp.NODE_SET:
+      return tuple(CTL, op, control.req);
+    case ControlOp.NET_KERNEL:
+      return tuple(CTL, op, control.request, control.replyTo, control.ref);
   }
 }
 
@@ -294,6 +319,16 @@ export function parseControl(term: Term): Control {
       arity(7);
       if (typeof e[2] !== 'string' || typeof e[3] !== 'string') throw corrupt(`dirty: module and function must be texts, got ${describeValue(e[2])}, ${describeValue(e[3])}`);
       return { op, module: e[2], fun: e[3], args: list(e[4], 'args'), replyTo: pid(e[5], 'replyTo'), ref: ref(e[6], 'ref') };
+    case ControlOp.NODE:
+      arity(7);
+      if (typeof e[5] !== 'boolean' || typeof e[6] !== 'boolean') throw corrupt(`node: commit and distributed must be booleans, got ${describeValue(e[5])}, ${describeValue(e[6])}`);
+      return { op, req: int(e[2], 'req'), from: int(e[3], 'from'), name: atomField(e[4], 'name'), commit: e[5], distributed: e[6] };
+    case ControlOp.NODE_SET:
+      arity(3);
+      return { op, req: int(e[2], 'req') };
+    case ControlOp.NET_KERNEL:
+      arity(5);
+      return { op, request: e[2], replyTo: pid(e[3], 'replyTo'), ref: ref(e[4], 'ref') };
     default:
       throw corrupt(`unknown op '${op}'`);
   }

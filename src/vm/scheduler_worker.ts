@@ -62,6 +62,9 @@ async function main(): Promise<void> {
     const cluster = host.cluster;
     host.runtime.remote = (signal) => cluster.forward(signal, main);
   }
+  // net_kernel:start/stop of a process: the main thread starts and stops the distribution
+  // (src/vm.ts), renaming every thread with `node` controls, and answers with a message.
+  host.runtime.netKernel = (request, replyTo, ref) => host?.sendControl(init.schedulers, { op: ControlOp.NET_KERNEL, request, replyTo, ref });
   host.start();
   // A pending Atomics.waitAsync does not keep a thread alive: this listener does, until the
   // main thread terminates the worker.

@@ -63,7 +63,7 @@ import { processInfoOf } from '../process/process_info.js';
 import { lookupExport } from '../process/module_registry.js';
 import { Runtime, type RuntimeOptions } from '../process/runtime.js';
 import { spawnIn } from '../process/bifs.js';
-import { atom, localNode, Pid, tuple, type Atom, type Ref, type Term, type Tuple } from '../term/index.js';
+import { acceptLocalNode, atom, localNode, Pid, setLocalNode, tuple, type Atom, type Ref, type Term, type Tuple } from '../term/index.js';
 import { ProcessDictionary } from '../process/dictionary.js';
 import { isAtPortableWait, resolveResume } from '../process/portable_wait.js';
 import { cancelWaitTimer } from '../process/receive.js';
@@ -142,14 +142,10 @@ const BACKLOG_RETRY_MS = 1;
 const STEAL_BACKOFF_MS = 2;
 
 class SharedNames implements NameRegistry {
-  constructor(
-    readonly table: NameTablePort,
-    readonly node: Atom,
-    readonly creation: number,
-  ) {}
+  constructor(readonly table: NameTablePort) {}
 
   #pid(entry: { readonly id: number; readonly serial: number } | undefined): Pid | undefined {
-    return entry === undefined ? undefined : new Pid(this.node, entry.id, entry.serial, this.creation);
+    return entry === undefined ? undefined : new Pid(localNode(), entry.id, entry.serial, 0);
   }
 
   whereis(name: Atom): Pid | undefined {
@@ -192,9 +188,13 @@ class ThreadCluster implements Cluster {
     readonly host: ThreadHost,
     readonly directory: DirectoryPort,
     names: NameTablePort,
-    readonly node: Atom,
   ) {
-    this.names = new SharedNames(names, node, 0);
+    this.names = new SharedNames(names);
+  }
+
+  /** The local node's name now (it changes at net_kernel:start/stop; src/term/node_name.ts). */
+  get node(): Atom {
+    return localNode();
   }
 
   allocate(): { readonly id: number; readonly serial: number } {
@@ -266,7 +266,7 @@ export class ThreadHost {
     this.#loads = options.loads;
     this.#steal = options.steal;
     this.#onControl = options.onControl;
-    this.cluster = new ThreadCluster(options.index, this, options.directory, options.names, localNode());
+    this.cluster = new ThreadCluster(options.index, this, options.directory, options.names);
     this.runtime = new Runtime({
       ...options,
       cluster: this.cluster,
@@ -474,6 +474,19 @@ export class ThreadHost {
         this.sendControl(control.from, { op: ControlOp.STOPPED, req: control.req });
         this.#flushMesh();
         this.#stopped = true;
+        return;
+      case ControlOp.NODE:
+        // A rename of the node (src/vm.ts startDistribution/stopDistribution): first every
+        // thread accepts the new name as local, then every thread takes it (node_name.ts).
+        if (control.commit) {
+          setLocalNode(control.name);
+          const main = control.from;
+          const cluster = this.cluster;
+          this.runtime.remote = control.distributed ? (signal) => cluster.forward(signal, main) : undefined;
+        } else {
+          acceptLocalNode(control.name);
+        }
+        this.sendControl(control.from, { op: ControlOp.NODE_SET, req: control.req });
         return;
       case ControlOp.STEAL:
         this.#giveWork(control.from);

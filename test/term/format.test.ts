@@ -122,7 +122,10 @@ t.test('local node pids print with node 0, other nodes get 1, 2, 3 in first-seen
   setLocalNode(x);
   try {
     t.equal(format(px), '<0.1.2>');
-    t.equal(format(new Pid(local, 5, 0, 0)).startsWith('<0.'), false, 'nonode@nohost is now remote');
+    const before = new Pid(local, 5, 0, 0);
+    t.equal(format(before), '<0.5.0>', 'a local pid (creation 0) made before the rename is still local, as in OTP');
+    t.equal(before.node, x, 'and its node is the new name');
+    t.equal(format(new Pid(y, 5, 0, 0)).startsWith('<0.'), false, 'another node stays remote');
   } finally {
     setLocalNode(local);
   }
