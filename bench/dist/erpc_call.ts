@@ -12,7 +12,6 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { defineModule, send } from '../../src/process/index.js';
@@ -20,6 +19,7 @@ import { erpcCall, spawnOn } from '../../src/dist/rpc.js';
 import { VM } from '../../src/index.js';
 import { EpmdServer } from '../../src/dist/epmd_server.js';
 import { Atom, P, Pid, Tuple, atom, tuple } from '../../src/term/index.js';
+import { freePort, waitLine } from '../support/child_io.js';
 import { check, erlAvailable, note, repoRoot, reportVersusBeam } from '../harness.js';
 
 const A_ERLANG = atom('erlang');
@@ -39,32 +39,6 @@ defineModule('bench_erpc', {
     send(replyTo, tuple(atom('spawned'), pid instanceof Tuple ? pid.at(0) : pid, performance.now() - start));
   },
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen({ host: '127.0.0.1', port: 0 }, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitLine(child: ChildProcess, re: RegExp, ms = 60000): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms: ${out}`)), ms);
-    const on = (c: Buffer): void => {
-      out += c.toString();
-      const m = re.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-  });
-}
 
 async function rate(vm: VM, target: Atom, n: number): Promise<number> {
   const run = async (count: number): Promise<number> => {
@@ -99,7 +73,7 @@ export default async function run(): Promise<void> {
     const serverNode = `benchesrv${process.pid}@${host}`;
     const client = spawn('erl', ['-sname', `benchecli${process.pid}`, ...common, '-eval', `erpc_bench:client('${serverNode}', ${N}, 'nosuche${process.pid}@${host}'), halt().`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(client);
-    const erlRate = Number((await waitLine(client, /dist\.erpc\.erl_erl (\S+) calls\/s/))[1]);
+    const erlRate = Number((await waitLine(client, /dist\.erpc\.erl_erl (\S+) calls\/s/, 60_000))[1]);
     const erlSpawnMs = Number((await waitLine(client, /dist\.spawn_unreachable\.erl_erl (\S+) ms/))[1]);
     const jsRate = await rate(vm, Atom.for(serverNode), N);
     await vm.spawn('bench_erpc', 'spawner', [Atom.for(`nosuchj${process.pid}@${host}`), vm.self]);

@@ -13,13 +13,13 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { defineModule, receive, self, send } from '../../src/process/index.js';
 import { VM } from '../../src/index.js';
 import { EpmdServer } from '../../src/dist/epmd_server.js';
 import { Atom, P, atom, tuple, type Pid, type Term } from '../../src/term/index.js';
+import { freePort, waitLine } from '../support/child_io.js';
 import { check, erlAvailable, note, repoRoot, report } from '../harness.js';
 
 const ECHO = atom('echo');
@@ -40,32 +40,6 @@ defineModule('bench_dist', {
 const PAIRS = [8, 64] as const;
 /** Round trips per client in the many-pairs figures, by client count. */
 const PER_CLIENT: Record<(typeof PAIRS)[number], number> = { 8: 5000, 64: 1000 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen({ host: '127.0.0.1', port: 0 }, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitLine(child: ChildProcess, re: RegExp, ms = 20000): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms: ${out}`)), ms);
-    const on = (c: Buffer): void => {
-      out += c.toString();
-      const m = re.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-  });
-}
 
 const DONE = P.tuple(atom('done'), P.capture('n'));
 
