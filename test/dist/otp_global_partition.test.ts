@@ -11,6 +11,10 @@
  * Three nodes: erl A and erl B connected; beamjs connects to A only; global makes it connect
  * to B too (in_sync), B's global:sync() returns ok and B sees beamjs's name, beamjs sees B's.
  *
+ * {global, Name} servers: erl's gen_server:call({global, js_counter}, …) reaches a beamjs
+ * gen_server named {global, js_counter}, and beamjs's GenServer.call of {global, erl_srv} reaches
+ * a server registered globally on erl.
+ *
  * Bad input: garbage, unknown casts and calls, malformed protocol messages from erl are logged
  * as global_name_server logs them and dropped; the connection and global go on.
  *
@@ -230,4 +234,30 @@ t.test('malformed global messages from a peer are logged and dropped; global goe
   t.ok(logs.some((l) => /illegal global protocol message/.test(l)), 'a bad init_connect is logged');
   t.ok(logs.some((l) => /handle_call\(\{set_lock,not_a_lock\}/.test(l)), 'a bad call is logged (and, as global, not answered)');
   t.equal(await vm.ping(Atom.for(`${erlName}@${shortHost()}`)), 'pong', 'the connection is still up');
+});
+
+t.test('{global, Name} servers across erl and beamjs: gen_server calls both ways', async (t) => {
+  const server = await EpmdServer.start({ port: 0 });
+  t.teardown(() => server.close());
+  const vm = await VM.start({ ...schedulerOptions(), modules, distribution: { name: uniqueName('jsgs'), cookie: 'gs', epmdPort: server.port, startEpmd: false, log: () => undefined }, logger: false });
+  t.teardown(() => vm.stop());
+  const counter = await vm.spawn('gtest', 'start', [vm.self, atom('js_counter')]);
+  t.match(format((await vm.receive(P.tuple(atom('started'), counter, P.capture('r')), 8000))!.r as Term), /^\{ok,/);
+  const erl = startErl(t, {
+    sname: uniqueName('erlgs'), cookie: 'gs', epmdPort: server.port, maxMs: 30000,
+    eval: ERL_WAIT +
+      // A server speaking the gen_server call protocol by hand, registered globally.
+      `Srv = spawn(fun Loop() -> receive {'$gen_call', {From, Tag}, Req} -> From ! {Tag, {erl_reply, Req}}, Loop() end end), ` +
+      `yes = global:register_name(erl_srv, Srv), pong = net_adm:ping('${vm.node.name}'), ` + ERL_SYNC +
+      `_ = W(js_counter, 400), ok = gen_server:call({global, js_counter}, inc), ok = gen_server:call({global, js_counter}, inc), ` +
+      `io:format("ERLCALLS ~p ~p ~p~n", [Sync, gen_server:call({global, js_counter}, get), gen_server:call({global, js_counter}, where)]), ` +
+      `receive after 4000 -> ok end, halt().`,
+  });
+  const calls = await erl.waitFor(/ERLCALLS (\S+) (\S+) (\S+)\n/, 20000);
+  t.equal(calls[1], 'ok', 'synced');
+  t.equal(calls[2], '2', "erl's gen_server:call({global, js_counter}, ...) reached the beamjs server twice");
+  t.equal(calls[3].replace(/'/g, ''), vm.node.name, 'and it runs on beamjs');
+  await until('erl_srv here', () => vm.global!.whereisName(atom('erl_srv')));
+  const c = await vm.spawn('gtest', 'call', [vm.self, atom('erl_srv'), atom('hello')]);
+  t.equal(format((await vm.receive(P.tuple(atom('called'), c, P.capture('r')), 8000))!.r as Term), '{erl_reply,hello}', "beamjs's GenServer.call({global, erl_srv}) reached the erl server");
 });
