@@ -10,12 +10,14 @@ import { VM } from '../../src/index.js';
 import { P, atom, tuple, type Atom, type Pid, type Term } from '../../src/term/index.js';
 
 const ECHO = atom('echo');
+/** Built once: a pattern built inside the loop would be compiled on every receive. */
+const REQUEST = P.tuple(P.capture('from', P.pid), P.capture('x'));
 defineModule('bench_dist_peer', {
   *echo(caller: Pid, name: Atom) {
     register(name, self());
     send(caller, atom('echo_ready'));
     for (;;) {
-      const m = yield* receive(P.tuple(P.capture('from', P.pid), P.capture('x')));
+      const m = yield* receive(REQUEST);
       send(m.from as Pid, tuple(ECHO, m.x as Term));
     }
   },
