@@ -44,7 +44,7 @@ import { ets } from '../ets/index.js';
 import type { DistNode } from './dist_node.js';
 import { SystemCalls } from './global_calls.js';
 import { GlobalLocks } from './global_locks.js';
-import { GLOBAL_TABLE } from './global_module.js';
+import { A_SYNCED, GLOBAL_TABLE } from './global_module.js';
 
 /** global.erl's protocol version (OTP 25). */
 const VSN = 8;
@@ -256,8 +256,12 @@ export class GlobalNames {
     return this.#locks.list();
   }
 
-  /** A notice of a process of this node (global_module.ts): {register, Name, Pid} | {unregister, Name}. */
+  /** A notice of a process of this node (global_module.ts): {register, Name, Pid} | {unregister, Name} | {sync, Pid, Ref}. */
   localNotice(message: Tuple): void {
+    if (message.at(0) === A.sync) {
+      const [pid, ref] = [message.at(1) as Pid, message.at(2) as Ref];
+      return void this.sync().then(() => this.#ops.send(this.serverPid, pid, tuple(A_SYNCED, ref)));
+    }
     if (message.at(0) === A.register && message.at(2) instanceof Pid) this.#watchLocal(message.at(2) as Pid);
     this.#publish(message.at(0) === A.register ? A.register : A.unregister, message.at(1));
   }

@@ -20,10 +20,10 @@
  *
  * Threads: any scheduler thread, inside a process (createGlobalTable: the VM's main thread).
  */
-import { defineModule, isProcessAlive, node, send as sendBif } from '../process/index.js';
+import { defineModule, isProcessAlive, makeRef, node, receive, self, send as sendBif, type ProcessGenerator } from '../process/index.js';
 import { raiseExit } from '../process/exception.js';
 import { ets } from '../ets/index.js';
-import { Atom, Pid, Tuple, atom, tuple, type Term } from '../term/index.js';
+import { Atom, P, Pid, Ref, Tuple, atom, tuple, type Term } from '../term/index.js';
 import { NET_KERNEL_NODE } from './node_monitor.js';
 
 /** The ETS table of global names. */
@@ -39,6 +39,10 @@ const A_BADARG = atom('badarg');
 const A_REGISTER = atom('register');
 const A_UNREGISTER = atom('unregister');
 const A_NONODE = atom('nonode@nohost');
+const A_OK = atom('ok');
+const A_SYNC = atom('sync');
+/** The main thread's answer to a sync request: {'$beamjs_global_synced', Ref}. */
+export const A_SYNCED = atom('$beamjs_global_synced');
 
 /** Creates the table (the VM calls it once, as its external process). */
 export function createGlobalTable(): void {
@@ -93,17 +97,35 @@ function send(name: Term, message: Term): Pid {
   return pid;
 }
 
+/**
+ * global:sync/0: waits until every visible node connected now has synced its names with this
+ * one (global.ts `sync()`, on the main thread), then 'ok'. At once on a VM without distribution.
+ */
+function* sync(): ProcessGenerator<Atom> {
+  if (node() === A_NONODE) return A_OK;
+  const ref = makeRef();
+  sendBif(new Pid(NET_KERNEL_NODE, GLOBAL_TARGET_ID, 0, 0), tuple(A_SYNC, self(), ref));
+  yield* receive(P.tuple(A_SYNCED, ref));
+  return A_OK;
+}
+
 /** The TS API. */
-export const Global = { registerName, unregisterName, whereisName, send };
+export const Global = { registerName, unregisterName, whereisName, send, sync };
 
 defineModule('global', {
   register_name: (name: Term, pid: Pid) => registerName(name, pid),
   unregister_name: (name: Term) => unregisterName(name),
   whereis_name: (name: Term) => whereisName(name),
   send: (name: Term, message: Term) => send(name, message),
+  sync,
 });
 
-/** A notice at the global stand-in target: {register, Name, Pid} | {unregister, Name}. */
+/** A notice at the global stand-in target: {register, Name, Pid} | {unregister, Name} | {sync, Pid, Ref}. */
 export function isGlobalNotice(message: Term): message is Tuple {
-  return message instanceof Tuple && ((message.size === 3 && message.at(0) === A_REGISTER && message.at(2) instanceof Pid) || (message.size === 2 && message.at(0) === A_UNREGISTER));
+  return (
+    message instanceof Tuple &&
+    ((message.size === 3 && message.at(0) === A_REGISTER && message.at(2) instanceof Pid) ||
+      (message.size === 2 && message.at(0) === A_UNREGISTER) ||
+      (message.size === 3 && message.at(0) === A_SYNC && message.at(1) instanceof Pid && message.at(2) instanceof Ref))
+  );
 }

@@ -58,6 +58,8 @@ t.test('global on a VM without distribution: via gen_server, one winner of a rac
   t.match(await result(vm, 'started', again), /^\{error,\{already_started,<\d+\.\d+\.\d+>\}\}$/);
   const ops = await vm.spawn('gtest', 'ops', [vm.self, atom('counter')]);
   t.match(await result(vm, 'ops', ops), /^\[<\d+\.\d+\.\d+>,no,\{exit,\{badarg,\{\{no,such\},hello\}\}\}\]$/);
+  const syncer = await vm.spawn('gtest', 'sync', [vm.self]);
+  t.equal(await result(vm, 'synced', syncer), 'ok', 'global:sync() without distribution returns ok at once');
   const none = await vm.spawn('gtest', 'call', [vm.self, atom('nobody'), atom('get')]);
   t.match(await result(vm, 'called', none), /^\{exit,\{noproc,/);
 
