@@ -234,16 +234,38 @@ function erlOrder(keys: Term[], probes: Term[]): string[] | string {
   }
 }
 
+/** True when `t` is or holds a map of more than 32 keys (see the differential test). */
+function hasLargeMap(t: Term): boolean {
+  if (t instanceof Map) return t.size > 32 || [...t].some(([k, v]) => hasLargeMap(k) || hasLargeMap(v));
+  if (t instanceof Tuple) return t.elements.some(hasLargeMap);
+  if (Array.isArray(t)) return t.some(hasLargeMap);
+  if (t instanceof ImproperList) return t.head.some(hasLargeMap) || hasLargeMap(t.tail);
+  if (t !== null && typeof t === 'object' && !(t instanceof Uint8Array) && Object.getPrototypeOf(t) === Object.prototype) {
+    const values = Object.values(t as Record<string, Term>);
+    return values.length > 32 || values.some(hasLargeMap);
+  }
+  return false;
+}
+
 t.test('differential: first/next, last/prev, tab2list, foldr, next/prev/member of probes match erl', { skip: erlWanted() ? false : 'BEAMJS_NO_ERL=1' }, (t) => {
   t.ok(erlInstalled(), 'erl is installed (set BEAMJS_NO_ERL=1 to leave this test out)');
   const gen = new TermGen(seed ^ 0x5eed, { noClosures: true });
   const rand = mulberry32(seed);
   const keys: Term[] = [...edgeKeys()];
-  for (let i = 0; i < 800; i++) keys.push(gen.term());
+  // erl 25 itself orders two maps of more than 32 keys (HAMT maps) differently from one run to
+  // the next for some contents (the same input file gave either order, seen 1 run in 8), so
+  // such keys cannot be checked against erl here; they are left out (smaller maps stay in).
+  for (let i = 0; i < 800; i++) {
+    const k = gen.term();
+    if (!hasLargeMap(k)) keys.push(k);
+  }
   // Round-trip through the plain codec, as erl will see them.
   const plain = shuffle(keys.map((k) => binaryToTerm(termToBinary(k))), rand);
   const probes: Term[] = [...edgeKeys(), 0.25, 1.25, atom('zz'), 'zz', tuple(1, 1)];
-  for (let i = 0; i < 200; i++) probes.push(gen.term());
+  for (let i = 0; i < 200; i++) {
+    const p = gen.term();
+    if (!hasLargeMap(p)) probes.push(p);
+  }
   const plainProbes = probes.map((k) => binaryToTerm(termToBinary(k)));
 
   const { store } = newStore(1, { read: false, write: false });
