@@ -41,6 +41,7 @@
  */
 import { Atom, ExportFun, Pid, Ref, Tuple, atom, compare, equals, exportFun, format, tuple, type Term } from '../term/index.js';
 import { ets } from '../ets/index.js';
+import { pidKey, refKey, type RefKey } from '../process/signals.js';
 import type { DistNode } from './dist_node.js';
 import { SystemCalls } from './global_calls.js';
 import { GlobalLocks } from './global_locks.js';
@@ -168,7 +169,7 @@ export class GlobalNames {
   readonly #removing = new Set<Atom>();
   readonly #lostConnections = new Map<string, { readonly creation: Term; readonly opId: Term }>();
   /** Monitors of remote name and lock holders, by ref key. */
-  readonly #monitors = new Map<string, Pid>();
+  readonly #monitors = new Map<RefKey, Pid>();
   readonly #monitorOf = new Map<string, Ref>();
   /** Monitors of local name holders (pid key -> ref), so their names go when they exit. */
   readonly #localHolders = new Map<string, Ref>();
@@ -743,24 +744,24 @@ export class GlobalNames {
 
   /** Monitors a remote holder of a name or lock (once). */
   #watch(pid: Pid): void {
-    const key = `${pid.node.name}/${pid.id}.${pid.serial}.${pid.creation}`;
+    const key = pidKey(pid);
     if (this.#monitorOf.has(key) || this.isOwnPid(pid)) return;
     const ref = this.#node.makeRef();
     this.#monitorOf.set(key, ref);
-    this.#monitors.set(ref.ids.join('.'), pid);
+    this.#monitors.set(refKey(ref), pid);
     this.#node.send(pid.node, { kind: 'monitor', from: this.serverPid, to: pid, ref });
   }
 
   /** Monitors a local holder (once), so that its names go when it exits, as global's monitors do. */
   #watchLocal(pid: Pid): void {
-    const key = `${pid.id}.${pid.serial}`;
+    const key = pidKey(pid);
     if (this.#localHolders.has(key) || this.isOwnPid(pid) || this.#ops.monitorLocal === undefined) return;
     this.#localHolders.set(key, this.#ops.monitorLocal(pid));
   }
 
   /** The 'DOWN' of a local holder: its names go here (the other nodes watch it themselves). */
   localHolderDown(pid: Pid, ref: Ref): void {
-    const key = `${pid.id}.${pid.serial}`;
+    const key = pidKey(pid);
     const held = this.#localHolders.get(key);
     if (held === undefined || !held.equals(ref)) return;
     this.#localHolders.delete(key);
@@ -770,27 +771,27 @@ export class GlobalNames {
   /** Drops the monitor of `pid` when it holds no name and no lock any more. */
   #forgetHolder(pid: Pid): void {
     if (pid.node === this.#node.name) {
-      const key = `${pid.id}.${pid.serial}`;
+      const key = pidKey(pid);
       const ref = this.#localHolders.get(key);
       if (ref === undefined || this.#rows().some((r) => r.pid.equals(pid))) return;
       this.#localHolders.delete(key);
       this.#ops.demonitorLocal?.(pid, ref);
       return;
     }
-    const key = `${pid.node.name}/${pid.id}.${pid.serial}.${pid.creation}`;
+    const key = pidKey(pid);
     const ref = this.#monitorOf.get(key);
     if (ref === undefined || this.#locks.holds(pid) || this.#rows().some((r) => r.pid.equals(pid))) return;
     this.#monitorOf.delete(key);
-    this.#monitors.delete(ref.ids.join('.'));
+    this.#monitors.delete(refKey(ref));
     if (this.#node.isConnected(pid.node)) this.#node.send(pid.node, { kind: 'demonitor', from: this.serverPid, to: pid, ref });
   }
 
   /** A 'DOWN' for the server: the holder died; its names and locks go. */
   monitorDown(ref: Ref): void {
-    const pid = this.#monitors.get(ref.ids.join('.'));
+    const pid = this.#monitors.get(refKey(ref));
     if (pid === undefined) return;
-    this.#monitors.delete(ref.ids.join('.'));
-    this.#monitorOf.delete(`${pid.node.name}/${pid.id}.${pid.serial}.${pid.creation}`);
+    this.#monitors.delete(refKey(ref));
+    this.#monitorOf.delete(pidKey(pid));
     this.#locks.dropHolder(pid);
     for (const r of this.#rows()) if (r.pid.equals(pid)) this.#run(() => ets.delete(GLOBAL_TABLE, r.name));
   }
@@ -915,7 +916,7 @@ export class GlobalNames {
     for (const [k, pid] of [...this.#monitors]) {
       if (pid.node !== peer) continue;
       this.#monitors.delete(k);
-      this.#monitorOf.delete(`${pid.node.name}/${pid.id}.${pid.serial}.${pid.creation}`);
+      this.#monitorOf.delete(pidKey(pid));
     }
     const removing = this.#removing.delete(peer);
     const wasKnown = this.#known.has(peer) || this.#sessions.has(peer);

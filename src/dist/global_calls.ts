@@ -11,6 +11,7 @@
  * Threads: main thread only (the bridge's).
  */
 import { Atom, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { refKey, type RefKey } from '../process/signals.js';
 import type { DistNode } from './dist_node.js';
 
 const A_GEN_CALL = Atom.for('$gen_call');
@@ -22,13 +23,9 @@ interface Pending {
   readonly settle: (reply: Term | undefined) => void;
 }
 
-function refKey(ref: Ref): string {
-  return ref.ids.join('.');
-}
-
 export class SystemCalls {
   readonly #node: DistNode;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new Map<RefKey, Pending>();
 
   constructor(node: DistNode) {
     this.#node = node;

@@ -48,7 +48,7 @@
  * Threads: main thread only. Bad input: control messages were validated by control.ts;
  * targets that are not of this node are dropped with a log line.
  */
-import { post, remoteNameTarget, sendMessage, NAME_TARGET_ID, Signal, SignalKind } from '../process/signals.js';
+import { pidKey, post, refKey, remoteNameTarget, sendMessage, NAME_TARGET_ID, Signal, SignalKind, type RefKey } from '../process/signals.js';
 import type { Runtime } from '../process/runtime.js';
 import { Atom, Pid, Ref, Tuple, atom, tuple, type Term } from '../term/index.js';
 import type { Control } from './control.js';
@@ -96,22 +96,19 @@ interface InMonitor {
   readonly ref: Ref;
 }
 
-function refId(ref: Ref): string {
-  return `${ref.node.name}/${ref.creation}/${ref.ids.join('.')}`;
-}
-
-function pidId(pid: Pid): string {
-  return `${pid.node.name}/${pid.id}.${pid.serial}.${pid.creation}`;
+/** The key of a link between a local and a remote pid (pidKey of each, as the process layer keys them). */
+function linkKey(local: Pid, remote: Pid): string {
+  return `${pidKey(local)} ${pidKey(remote)}`;
 }
 
 /** Per-peer records of what crosses one connection. */
 class PeerState {
   /** local pid id + remote pid id -> the pair. */
   readonly links = new Map<string, { local: Pid; remote: Pid }>();
-  readonly outMonitors = new Map<string, OutMonitor>();
-  readonly inMonitors = new Map<string, InMonitor>();
+  readonly outMonitors = new Map<RefKey, OutMonitor>();
+  readonly inMonitors = new Map<RefKey, InMonitor>();
   /** SPAWN_REQUESTs of local processes still without a SPAWN_REPLY: ReqId -> requester. */
-  readonly spawnRequests = new Map<string, { reqId: Ref; from: Pid }>();
+  readonly spawnRequests = new Map<RefKey, { reqId: Ref; from: Pid }>();
 }
 
 export class VmBridge implements LocalSide {
@@ -186,12 +183,12 @@ export class VmBridge implements LocalSide {
           const flags = message.at(2) as number;
           const spawned = message.at(3) as Pid;
           const requester = message.at(1) as Pid;
-          if ((flags & SpawnReplyFlag.LINK) !== 0) this.#peer(peer).links.set(pidId(spawned) + pidId(requester), { local: spawned, remote: requester });
-          if ((flags & SpawnReplyFlag.MONITOR) !== 0) this.#peer(peer).inMonitors.set(refId(message.at(0) as Ref), { watcher: requester, target: spawned, ref: message.at(0) as Ref });
+          if ((flags & SpawnReplyFlag.LINK) !== 0) this.#peer(peer).links.set(linkKey(spawned, requester), { local: spawned, remote: requester });
+          if ((flags & SpawnReplyFlag.MONITOR) !== 0) this.#peer(peer).inMonitors.set(refKey(message.at(0) as Ref), { watcher: requester, target: spawned, ref: message.at(0) as Ref });
         } else if (signal.to.id === SPAWN_REQUEST_TARGET_ID && message instanceof Tuple && message.size === 6) {
           // rpc.ts spawnOn: {ReqId, From, M, F, Args, Opts}
           const args = message.at(4) as Term[];
-          this.#peer(peer).spawnRequests.set(refId(message.at(0) as Ref), { reqId: message.at(0) as Ref, from: message.at(1) as Pid });
+          this.#peer(peer).spawnRequests.set(refKey(message.at(0) as Ref), { reqId: message.at(0) as Ref, from: message.at(1) as Pid });
           node.send(peer, {
             kind: 'spawn_request',
             reqId: message.at(0) as Ref,
@@ -210,12 +207,12 @@ export class VmBridge implements LocalSide {
       }
       case SignalKind.LINK:
         if (from === undefined) return;
-        this.#peer(peer).links.set(pidId(from) + pidId(signal.to), { local: from, remote: signal.to });
+        this.#peer(peer).links.set(linkKey(from, signal.to), { local: from, remote: signal.to });
         node.send(peer, { kind: 'link', from, to: signal.to });
         return;
       case SignalKind.UNLINK:
         if (from === undefined) return;
-        this.#peer(peer).links.delete(pidId(from) + pidId(signal.to));
+        this.#peer(peer).links.delete(linkKey(from, signal.to));
         this.#unlinkId = (this.#unlinkId + 1) >>> 0;
         node.send(peer, { kind: 'unlink_id', id: this.#unlinkId, from, to: signal.to });
         return;
@@ -225,22 +222,22 @@ export class VmBridge implements LocalSide {
         return;
       case SignalKind.EXIT_LINKED:
         if (from === undefined) return;
-        this.#peer(peer).links.delete(pidId(from) + pidId(signal.to));
+        this.#peer(peer).links.delete(linkKey(from, signal.to));
         node.send(peer, { kind: 'exit', from, to: signal.to, reason: signal.data });
         return;
       case SignalKind.MONITOR: {
         if (from === undefined || signal.ref === undefined) return;
         const byName = signal.to.id === NAME_TARGET_ID && signal.object instanceof Tuple;
         const to = byName ? ((signal.object as Tuple).at(0) as Atom) : signal.to;
-        this.#peer(peer).outMonitors.set(refId(signal.ref), { watcher: from, ref: signal.ref, object: signal.object, remote: byName ? undefined : signal.to });
+        this.#peer(peer).outMonitors.set(refKey(signal.ref), { watcher: from, ref: signal.ref, object: signal.object, remote: byName ? undefined : signal.to });
         node.send(peer, { kind: 'monitor', from, to, ref: signal.ref });
         return;
       }
       case SignalKind.DEMONITOR: {
         if (from === undefined || signal.ref === undefined) return;
-        const entry = this.#peer(peer).outMonitors.get(refId(signal.ref));
+        const entry = this.#peer(peer).outMonitors.get(refKey(signal.ref));
         if (entry === undefined) return;
-        this.#peer(peer).outMonitors.delete(refId(signal.ref));
+        this.#peer(peer).outMonitors.delete(refKey(signal.ref));
         const to = entry.remote ?? ((entry.object as Tuple).at(0) as Atom);
         node.send(peer, { kind: 'demonitor', from, to, ref: signal.ref });
         return;
@@ -249,7 +246,7 @@ export class VmBridge implements LocalSide {
         if (from === undefined || signal.ref === undefined) return;
         if (signal.to.node === NET_KERNEL_NODE && signal.to.id === GLOBAL_TARGET_ID) return void this.global.localHolderDown(from, signal.ref);
         if (signal.to.node === NET_KERNEL_NODE) return void this.#watchers.processDown(from, signal.ref);
-        this.#peer(peer).inMonitors.delete(refId(signal.ref));
+        this.#peer(peer).inMonitors.delete(refKey(signal.ref));
         const object = signal.object;
         const fromProc = object instanceof Tuple && object.size === 2 && object.at(0) instanceof Atom ? (object.at(0) as Atom) : from;
         node.send(peer, { kind: 'monitor_exit', from: fromProc, to: signal.to, ref: signal.ref, reason: signal.data });
@@ -281,13 +278,13 @@ export class VmBridge implements LocalSide {
         return; // process aliases are not implemented: dropped, as a send to a dead alias
       case 'link':
         if (c.to.node !== here || this.global.isOwnPid(c.to)) return;
-        this.#peer(peer).links.set(pidId(c.to) + pidId(c.from), { local: c.to, remote: c.from });
+        this.#peer(peer).links.set(linkKey(c.to, c.from), { local: c.to, remote: c.from });
         this.#post(new Signal(SignalKind.LINK, c.from, c.to, undefined, undefined, undefined));
         return;
       case 'unlink':
       case 'unlink_id':
         if (c.to.node !== here) return;
-        this.#peer(peer).links.delete(pidId(c.to) + pidId(c.from));
+        this.#peer(peer).links.delete(linkKey(c.to, c.from));
         this.#post(new Signal(SignalKind.UNLINK, c.from, c.to, undefined, undefined, undefined));
         if (c.kind === 'unlink_id') this.#node.send(peer, { kind: 'unlink_id_ack', id: c.id, from: c.to, to: c.from });
         return;
@@ -295,7 +292,7 @@ export class VmBridge implements LocalSide {
         return; // the link was forgotten on this side when unlink/1 ran (signals.ts)
       case 'exit':
         if (c.to.node !== here) return;
-        this.#peer(peer).links.delete(pidId(c.to) + pidId(c.from));
+        this.#peer(peer).links.delete(linkKey(c.to, c.from));
         this.#post(new Signal(SignalKind.EXIT_LINKED, c.from, c.to, c.reason, undefined, undefined));
         return;
       case 'exit2':
@@ -321,22 +318,22 @@ export class VmBridge implements LocalSide {
           this.#node.send(peer, { kind: 'monitor_exit', from: c.to, to: c.from, ref: c.ref, reason: A_NOPROC });
           return;
         }
-        this.#peer(peer).inMonitors.set(refId(c.ref), { watcher: c.from, target, ref: c.ref });
+        this.#peer(peer).inMonitors.set(refKey(c.ref), { watcher: c.from, target, ref: c.ref });
         this.#post(new Signal(SignalKind.MONITOR, c.from, target, undefined, c.ref, object));
         return;
       }
       case 'demonitor': {
-        const entry = this.#peer(peer).inMonitors.get(refId(c.ref));
+        const entry = this.#peer(peer).inMonitors.get(refKey(c.ref));
         if (entry === undefined) return;
-        this.#peer(peer).inMonitors.delete(refId(c.ref));
+        this.#peer(peer).inMonitors.delete(refKey(c.ref));
         this.#post(new Signal(SignalKind.DEMONITOR, c.from, entry.target, undefined, c.ref, undefined));
         return;
       }
       case 'monitor_exit': {
         if (this.global.isOwnPid(c.to)) return void this.global.monitorDown(c.ref);
-        const entry = this.#peer(peer).outMonitors.get(refId(c.ref));
+        const entry = this.#peer(peer).outMonitors.get(refKey(c.ref));
         if (entry === undefined) return;
-        this.#peer(peer).outMonitors.delete(refId(c.ref));
+        this.#peer(peer).outMonitors.delete(refKey(c.ref));
         this.#post(new Signal(SignalKind.DOWN, entry.remote, entry.watcher, c.reason, c.ref, entry.object));
         return;
       }
@@ -346,15 +343,15 @@ export class VmBridge implements LocalSide {
       case 'spawn_reply': {
         // The answer to rpc.ts spawnOn: {spawn_reply, ReqId, ok, Pid} | {spawn_reply, ReqId, error, Reason}.
         if (c.to.node !== here) return;
-        this.#peer(peer).spawnRequests.delete(refId(c.reqId));
+        this.#peer(peer).spawnRequests.delete(refKey(c.reqId));
         const ok = c.result instanceof Pid;
         if (ok) {
           const pid = c.result as Pid;
           if ((c.flags & SpawnReplyFlag.LINK) !== 0) {
-            this.#peer(peer).links.set(pidId(c.to) + pidId(pid), { local: c.to, remote: pid });
+            this.#peer(peer).links.set(linkKey(c.to, pid), { local: c.to, remote: pid });
             this.#post(new Signal(SignalKind.LINK, pid, c.to, undefined, undefined, undefined)); // records the caller's side only
           }
-          if ((c.flags & SpawnReplyFlag.MONITOR) !== 0) this.#peer(peer).outMonitors.set(refId(c.reqId), { watcher: c.to, ref: c.reqId, object: pid, remote: pid });
+          if ((c.flags & SpawnReplyFlag.MONITOR) !== 0) this.#peer(peer).outMonitors.set(refKey(c.reqId), { watcher: c.to, ref: c.reqId, object: pid, remote: pid });
         }
         this.#deliver(undefined, c.to, tuple(A_SPAWN_REPLY, c.reqId, ok ? A_OK : A_ERROR, c.result));
         return;
@@ -441,13 +438,13 @@ export class VmBridge implements LocalSide {
   #unreachable(peer: Atom, c: Control): void {
     const s = this.#peer(peer);
     if (c.kind === 'link') {
-      s.links.delete(pidId(c.from) + pidId(c.to));
+      s.links.delete(linkKey(c.from, c.to));
       this.#post(new Signal(SignalKind.EXIT_LINKED, c.to, c.from, A_NOCONNECTION, undefined, undefined));
     } else if (c.kind === 'monitor') {
-      const entry = s.outMonitors.get(refId(c.ref));
-      s.outMonitors.delete(refId(c.ref));
+      const entry = s.outMonitors.get(refKey(c.ref));
+      s.outMonitors.delete(refKey(c.ref));
       if (entry !== undefined) this.#post(new Signal(SignalKind.DOWN, entry.remote ?? remoteNameTarget(peer), entry.watcher, A_NOCONNECTION, c.ref, entry.object));
-    } else if (c.kind === 'spawn_request' && s.spawnRequests.delete(refId(c.reqId))) {
+    } else if (c.kind === 'spawn_request' && s.spawnRequests.delete(refKey(c.reqId))) {
       this.#deliver(undefined, c.from, tuple(A_SPAWN_REPLY, c.reqId, A_ERROR, A_NOCONNECTION));
     }
   }
