@@ -71,6 +71,7 @@
  * so it is portable like any such process. Bad input: a callback module that is not defined, or
  * has no init/1, makes start return {error, {undef, …}}.
  */
+import { replyOrDown } from './call_reply.js';
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import {
   caught,
@@ -255,18 +256,7 @@ function* multiCallWith(nodes: readonly Atom[], name: Atom, request: Term, timeo
       continue;
     }
     send(target, tuple(A.gen_call, tuple(self(), tag), request));
-    const got = yield* receive(
-      {
-        match: (m: Term) => {
-          if (!(m instanceof Tuple)) return undefined;
-          if (m.size === 2 && m.at(0) instanceof Ref && (m.at(0) as Ref).equals(tag)) return { reply: m.at(1) };
-          if (m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(tag)) return { down: m.at(4) };
-          return undefined;
-        },
-        requiredRefs: [tag],
-      },
-      timeout,
-    );
+    const got = yield* receive(replyOrDown(tag), timeout);
     demonitor(tag, { flush: true });
     if (got !== undefined && 'reply' in got) replies.push(tuple(n, got.reply));
     else bad.push(n);

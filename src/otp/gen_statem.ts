@@ -86,6 +86,7 @@
  * Threads: module code; the server is spawned from an export (proc_lib:init_p running
  * gen_statem:init_it), so it is portable like any such process. Bad arguments to the API throw InvalidArgumentError.
  */
+import { replyOrDown } from './call_reply.js';
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import { caught, defineModule, demonitor, error, exit, get, isModuleDefined, isProcessAlive, monitor, node, receive, self, send, type ProcessGenerator } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
@@ -321,18 +322,7 @@ export const GenStatem = {
     if (pid === undefined) exit(tuple(atom('noproc'), where()));
     const tag = monitor('process', pid);
     send(pid, tuple(A.gen_call, tuple(self(), tag), request));
-    const got = yield* receive(
-      {
-        match: (m: Term): { reply: Term } | { down: Term } | undefined => {
-          if (!(m instanceof Tuple)) return undefined;
-          if (m.size === 2 && m.at(0) instanceof Ref && (m.at(0) as Ref).equals(tag)) return { reply: m.at(1) };
-          if (m.size === 5 && m.at(0) === DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(tag)) return { down: m.at(4) };
-          return undefined;
-        },
-        requiredRefs: [tag],
-      },
-      ms,
-    );
+    const got = yield* receive(replyOrDown(tag), ms);
     if (got === undefined) {
       demonitor(tag, { flush: true });
       exit(tuple(A.timeout, where()));

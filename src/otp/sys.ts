@@ -40,10 +40,11 @@
  * {unknown_system_msg, Req}}; a Fun that throws leaves the state as it was and the client
  * exits with {callback_failed, …} as in OTP.
  */
+import { replyOrDown } from './call_reply.js';
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import { caught, demonitor, exit, get, monitor, processInfo, receive, self, send, whereis, writeLog, type ProcessGenerator } from '../process/index.js';
 import { lookupExport } from '../process/module_registry.js';
-import { Atom, atom, ErlClosure, ExportFun, Pid, Ref, Tuple, tuple, type Term } from '../term/index.js';
+import { Atom, atom, ErlClosure, ExportFun, Pid, Tuple, tuple, type Term } from '../term/index.js';
 
 const A = {
   system: atom('system'),
@@ -305,18 +306,7 @@ export function* systemCall(name: SysName, request: Term, timeout: number | 'inf
   if (pid === undefined) exit(tuple(A.noproc, info()));
   const tag = monitor('process', pid);
   send(pid, tuple(A.system, tuple(self(), tag), request));
-  const got = yield* receive(
-    {
-      match: (m: Term) => {
-        if (!(m instanceof Tuple)) return undefined;
-        if (m.size === 2 && m.at(0) instanceof Ref && (m.at(0) as Ref).equals(tag)) return { reply: m.at(1) };
-        if (m.size === 5 && m.at(0) === A.DOWN && m.at(1) instanceof Ref && (m.at(1) as Ref).equals(tag)) return { down: m.at(4) };
-        return undefined;
-      },
-      requiredRefs: [tag],
-    },
-    timeout,
-  );
+  const got = yield* receive(replyOrDown(tag), timeout);
   demonitor(tag, { flush: true });
   if (got === undefined) exit(tuple(A.timeout, info()));
   if ('down' in got) exit(tuple(got.down, info()));
