@@ -84,7 +84,7 @@ import { ANY, timeoutMs, toMatcher, type ReceivePattern, type ReceiveSignatures,
 import { Runtime, type LogLevel, type RuntimeOptions } from './process/runtime.js';
 import { pidKey, refKey, sendMessage } from './process/signals.js';
 import { startTimerIn } from './process/timers.js';
-import { coarseClockBuffer, type TimerId } from './sched/index.js';
+import { busyWaitMicros, coarseClockBuffer, type TimerId } from './sched/index.js';
 import { acceptLocalNode, Atom, atom, localNode, NO_NODE_NAME, Pid, Ref, setLocalNode, Tuple, tuple, type Term } from './term/index.js';
 import { DirtyPool } from './dirty/dirty_pool.js';
 import { A_DIRTY_REPLY, type DirtyRequest } from './process/dirty_call.js';
@@ -128,7 +128,7 @@ function moduleSpecifiers(modules: unknown): string[] {
   });
 }
 
-export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch' | 'afterBatch'> {
+export interface VMOptions extends Omit<RuntimeOptions, 'cluster' | 'beforeBatch' | 'afterBatch' | 'busyWaitPoll' | 'onIdle'> {
   /** Scheduler worker threads. Default: os.availableParallelism(). */
   readonly schedulers?: number;
   /** Run one scheduler in the calling thread instead of worker threads (schedulers must be 1). */
@@ -238,6 +238,7 @@ export class VM {
     if (inline && schedulers !== 1) {
       throw new InvalidArgumentError(`VM.start: options.inline runs one scheduler in the calling thread, so options.schedulers must be 1; received ${schedulers}`);
     }
+    if (options.busyWait !== undefined) busyWaitMicros(options.busyWait, 'VM.start: options.busyWait');
     const modules = moduleSpecifiers(options.modules);
     if (options.distribution === undefined) return VM.#startWith(options, inline, schedulers, modules, undefined);
     // The node's name must be known before any runtime exists (every pid carries it).
@@ -429,6 +430,7 @@ export class VM {
         ...(options.processLimit === undefined ? {} : { processLimit: options.processLimit }),
         ...(options.longScheduleMs === undefined ? {} : { longScheduleMs: options.longScheduleMs }),
         ...(options.batchMs === undefined ? {} : { batchMs: options.batchMs }),
+        ...(options.busyWait === undefined ? {} : { busyWait: options.busyWait }),
       };
       const worker = new Worker(new URL('./vm/scheduler_worker.js', import.meta.url), {
         workerData: init,

@@ -25,7 +25,7 @@
  * Bad input: invalid options throw InvalidArgumentError naming the option.
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
-import { Scheduler, type Clock, type Priority, type Schedulable, type TimerId } from '../sched/index.js';
+import { Scheduler, type BusyWaitThreshold, type Clock, type Priority, type Schedulable, type TimerId } from '../sched/index.js';
 import { adoptRef, format, localNode, Pid, tuple, type Atom, type Ref, type Term } from '../term/index.js';
 import { A_APPLY, A_ERLANG, A_IN, A_LONG_SCHEDULE, A_MONITOR, A_OUT, A_SHUTDOWN, A_TIMEOUT, A_UNDEF } from './atoms.js';
 import { caught, ErlangException, exitReasonOf, isReportedClass, stackOf, type Caught } from './exception.js';
@@ -55,6 +55,12 @@ export interface RuntimeOptions {
   readonly shuffleSeed?: number;
   /** Wall time (ms) a batch of slices may take before the event loop gets a turn. Default 4. */
   readonly batchMs?: number;
+  /**
+   * How long a scheduler busy waits when it runs out of work before it sleeps, as erl's +sbwt:
+   * 'none' | 'very_short' | 'short' | 'medium' | 'long' | 'very_long', or µs (src/sched/busy_wait.ts).
+   * Default 'medium' (200 µs).
+   */
+  readonly busyWait?: BusyWaitThreshold;
   /** Clock for timers (ms). Default performance.now(). */
   readonly clock?: Clock;
   /** The other scheduler threads of the VM (cluster.ts); undefined for a one-thread VM. */
@@ -65,6 +71,8 @@ export interface RuntimeOptions {
   readonly beforeBatch?: () => void;
   readonly afterBatch?: (idle: boolean) => void;
   readonly duringBatch?: () => void;
+  readonly busyWaitPoll?: () => boolean;
+  readonly onIdle?: () => void;
   /** The VM's shared ETS memory (src/ets/ets_space.ts); undefined: a one-thread VM creates its own at first use. */
   readonly ets?: EtsBuffers;
 }
@@ -177,6 +185,9 @@ export class Runtime {
       ...(options.beforeBatch === undefined ? {} : { beforeBatch: options.beforeBatch }),
       ...(options.afterBatch === undefined ? {} : { afterBatch: options.afterBatch }),
       ...(options.duringBatch === undefined ? {} : { duringBatch: options.duringBatch }),
+      ...(options.busyWait === undefined ? {} : { busyWait: options.busyWait }),
+      ...(options.busyWaitPoll === undefined ? {} : { busyWaitPoll: options.busyWaitPoll }),
+      ...(options.onIdle === undefined ? {} : { onIdle: options.onIdle }),
     });
   }
 

@@ -9,3 +9,5 @@ export type { Priority } from './run_queue.js';
 export { TimerWheel } from './timer_wheel.js';
 export type { TimerId, Clock } from './timer_wheel.js';
 export { coarseClockBuffer, attachCoarseClock } from './coarse_clock.js';
+export { BUSY_WAIT_THRESHOLDS, DEFAULT_BUSY_WAIT, busyWaitMicros } from './busy_wait.js';
+export type { BusyWaitName, BusyWaitThreshold } from './busy_wait.js';

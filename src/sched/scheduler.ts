@@ -21,7 +21,9 @@
  *      `onLongSchedule` (BEAM's system_monitor long_schedule);
  *   3. if work is left, continue with setImmediate (I/O callbacks, promise continuations and
  *      other VMs get their turn between batches); else arm the single setTimeout for the next
- *      timer deadline (or nothing at all), so an idle scheduler costs no CPU.
+ *      timer deadline (or nothing at all) and busy wait (busy_wait.ts: the event loop keeps
+ *      turning without sleeping for up to `busyWait` µs, so work that arrives soon runs without
+ *      a wake-up), then `onIdle`: an idle scheduler costs no CPU.
  *   A process made runnable while the scheduler is idle (a promise settled, the embedding API
  *   sent a message) wakes it with one setImmediate; `#wakeScheduled` keeps that to one.
  *
@@ -43,6 +45,7 @@
  */
 import { BeamError, ErrorCode, InvalidArgumentError, describeValue } from '../errors/index.js';
 import { RunQueue, type Priority } from './run_queue.js';
+import { BusyWait, busyWaitMicros, DEFAULT_BUSY_WAIT, type BusyWaitThreshold } from './busy_wait.js';
 import { absoluteMs, advanceTo, coarseClockWords, enterBusy, leaveBusy, NOW_MS, TICKING } from './coarse_clock.js';
 import { TimerWheel, type Clock, type TimerId } from './timer_wheel.js';
 
@@ -93,6 +96,18 @@ export interface SchedulerOptions {
   readonly duringBatch?: () => void;
   /** Clock for the timer wheel and slice timing (default performance.now()). */
   readonly clock?: Clock;
+  /** How long the scheduler busy waits when it runs out of work (busy_wait.ts). Default 'medium'. */
+  readonly busyWait?: BusyWaitThreshold;
+  /**
+   * Polled during a busy wait (a scheduler thread looks at its inbound rings); true when it
+   * found work (busy_wait.ts).
+   */
+  readonly busyWaitPoll?: () => boolean;
+  /**
+   * Called when the scheduler has run out of work and stopped busy waiting (at once after
+   * `afterBatch` when the threshold is 0); a scheduler thread goes to sleep here.
+   */
+  readonly onIdle?: () => void;
 }
 
 export class Scheduler {
@@ -108,6 +123,8 @@ export class Scheduler {
   readonly #beforeBatch: (() => void) | undefined;
   readonly #afterBatch: ((idle: boolean) => void) | undefined;
   readonly #duringBatch: (() => void) | undefined;
+  readonly #onIdle: (() => void) | undefined;
+  readonly #busyWait: BusyWait;
 
   /** A setImmediate for the loop is pending. */
   #wakeScheduled = false;
@@ -157,6 +174,19 @@ export class Scheduler {
     this.#beforeBatch = options.beforeBatch;
     this.#afterBatch = options.afterBatch;
     this.#duringBatch = options.duringBatch;
+    this.#onIdle = options.onIdle;
+    const busyWait = busyWaitMicros(options.busyWait === undefined ? DEFAULT_BUSY_WAIT : options.busyWait, 'Scheduler: options.busyWait');
+    if (options.busyWaitPoll !== undefined && typeof options.busyWaitPoll !== 'function') {
+      throw new InvalidArgumentError(`Scheduler: options.busyWaitPoll must be a function; received ${describeValue(options.busyWaitPoll)}`);
+    }
+    const poll = options.busyWaitPoll;
+    this.#busyWait = new BusyWait(busyWait, {
+      hasWork: () => this.#stopped || this.#inBatch || this.#wakeScheduled || this.#runQueue.length > 0,
+      ...(poll === undefined ? {} : { poll: () => this.#poll(poll) }),
+      expired: () => {
+        if (this.#onIdle !== undefined) this.#hook(this.#onIdle);
+      },
+    });
     this.#onInternalError =
       options.onInternalError ??
       ((error: unknown) => {
@@ -198,6 +228,16 @@ export class Scheduler {
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /** True while the scheduler busy waits (it ran out of work and has not gone idle yet). */
+  get busyWaiting(): boolean {
+    return this.#busyWait.waiting;
+  }
+
+  /** The busy wait threshold in µs (busy_wait.ts). */
+  get busyWaitMicros(): number {
+    return this.#busyWait.micros;
   }
 
   /** Makes an item runnable (no-op if it is already queued). Owner thread only. */
@@ -284,6 +324,7 @@ export class Scheduler {
     this.#stopped = true;
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     if (this.#timeout !== undefined) clearTimeout(this.#timeout);
+    this.#busyWait.cancel();
     this.#immediate = undefined;
     this.#timeout = undefined;
     this.#wakeScheduled = false;
@@ -423,6 +464,16 @@ export class Scheduler {
     if (this.#afterBatch !== undefined) {
       const afterBatch = this.#afterBatch;
       this.#hook(() => afterBatch(idle && this.#runQueue.length === 0));
+    }
+    if (idle && !this.#stopped && !this.#wakeScheduled && this.#runQueue.length === 0) this.#busyWait.begin();
+  }
+
+  #poll(poll: () => boolean): boolean {
+    try {
+      return poll();
+    } catch (error) {
+      this.#onInternalError(error);
+      return false;
     }
   }
 

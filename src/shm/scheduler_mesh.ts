@@ -149,7 +149,8 @@ export class SchedulerMesh {
     }
     return count;
   }
-  #hasInbound(): boolean {
+  /** True when some inbound ring holds a record (a drain would find it). */
+  hasInbound(): boolean {
     for (const receiver of this.#receivers)
       if (receiver !== undefined && receiver.consumer.hasData())
         return true;
@@ -158,11 +159,11 @@ export class SchedulerMesh {
   async sleep(timeoutMs = Number.POSITIVE_INFINITY): Promise<unknown> {
     const until = performance.now() + SPIN_MICROS / 1000;
     do {
-      if (this.#hasInbound())
+      if (this.hasInbound())
         return 'data';
     } while (performance.now() < until);
     this.#myWake.prepareSleep();
-    if (this.#hasInbound()) {
+    if (this.hasInbound()) {
       this.#myWake.cancelSleep();
       return 'data';
     }

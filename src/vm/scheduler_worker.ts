@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     ...(init.processLimit === undefined ? {} : { processLimit: init.processLimit }),
     ...(init.longScheduleMs === undefined ? {} : { longScheduleMs: init.longScheduleMs }),
     ...(init.batchMs === undefined ? {} : { batchMs: init.batchMs }),
+    ...(init.busyWait === undefined ? {} : { busyWait: init.busyWait }),
     logger: init.log ? log : false,
     // Dirty calls go to the pool of the main thread (one pool for every scheduler, as in BEAM).
     dirty: (request) => host?.sendControl(init.schedulers, { op: ControlOp.DIRTY, ...request }),

@@ -18,6 +18,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { DEFAULT_PROCESS_LIMIT } from '../process/process_table.js';
 import { createMeshBuffers, NameTable, ProcessDirectory, SchedulerMesh } from '../shm/index.js';
+import type { BusyWaitThreshold } from '../sched/index.js';
 import { createEtsBuffers, type EtsBuffers } from '../ets/ets_space.js';
 import type { DirectoryPort, MeshPort, NameTablePort } from './thread_host.js';
 
@@ -34,6 +35,7 @@ export interface WorkerInit {
   readonly processLimit?: number;
   readonly longScheduleMs?: number;
   readonly batchMs?: number;
+  readonly busyWait?: BusyWaitThreshold;
   readonly rings: readonly (SharedArrayBuffer | undefined)[];
   readonly wake: SharedArrayBuffer;
   readonly directory: SharedArrayBuffer;

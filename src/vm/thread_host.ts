@@ -15,8 +15,12 @@
  *   - beforeBatch: drain the inbound rings (signals are handled, controls answered);
  *   - afterBatch: publish the outbound rings (flush: one store and at most one wake-up per
  *     destination for the whole batch), publish this thread's load, and when nothing is
- *     runnable: try to steal work, then sleep on the endpoint (it spins briefly, then waits
- *     with Atomics.waitAsync, so the event loop keeps turning: timers, sockets, promises).
+ *     runnable: try to steal work;
+ *   - busy wait (src/sched/busy_wait.ts): with nothing runnable, the scheduler keeps the event
+ *     loop turning for its threshold and polls the inbound rings at each turn (busyWaitPoll);
+ *   - onIdle: when the busy wait ends with nothing to do, sleep on the endpoint (it spins
+ *     briefly, then waits with Atomics.waitAsync, so the event loop keeps turning: timers,
+ *     sockets, promises).
  *   A wake-up (another thread sent something) drains, and the scheduler runs what became
  *   runnable.
  *
@@ -81,6 +85,8 @@ export interface MeshPort {
   flush(): void;
   drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void, max?: number): number;
   sleep(timeoutMs?: number): Promise<unknown>;
+  /** True when some inbound ring holds a record. */
+  hasInbound(): boolean;
   wakeSelf(): void;
   /** Wakes endpoint `to` if it sleeps (no-op otherwise); true when it did. */
   wake(to: number): boolean;
@@ -272,6 +278,16 @@ export class ThreadHost {
       cluster: this.cluster,
       beforeBatch: () => this.drain(),
       afterBatch: (idle) => this.#afterBatch(idle),
+      // While the scheduler busy waits (src/sched/busy_wait.ts), what other threads send is
+      // picked up by polling the rings, without a wake-up; it sleeps when the wait ends.
+      busyWaitPoll: () => {
+        if (!this.#mesh.hasInbound()) return false;
+        this.drain();
+        this.#flushMesh();
+        this.runtime.scheduler.runNow();
+        return true;
+      },
+      onIdle: () => this.#sleep(),
       duringBatch: () => {
         this.drain();
         this.#publishLoad();
@@ -402,7 +418,6 @@ export class ThreadHost {
     if (idle) this.#previousLoad = 0; // a backlog "lasts" only within one busy stretch
     if (idle && this.#steal) this.#tryToSteal();
     this.#flushMesh();
-    if (idle) this.#sleep();
   }
 
   #sleep(): void {
@@ -422,10 +437,11 @@ export class ThreadHost {
     if (this.#stopped || this.runtime.stopped) return;
     this.drain();
     this.#flushMesh();
-    // What became runnable runs now (its batch's afterBatch sleeps again); with nothing
+    // What became runnable runs now (its batch ends in onIdle, which sleeps again); with nothing
     // runnable, sleep again now.
     this.runtime.scheduler.runNow();
-    if (this.runtime.scheduler.runQueueLength === 0 && !this.#sleeping) {
+    const scheduler = this.runtime.scheduler;
+    if (scheduler.runQueueLength === 0 && !this.#sleeping && !scheduler.busyWaiting) {
       if (this.#steal) this.#tryToSteal();
       this.#flushMesh();
       this.#sleep();
