@@ -8,6 +8,10 @@
  * clients at once, client J talking to its own echo process {bench_echo_J, Node}, each doing
  * the same number of round trips; the figure is the aggregate (all round trips over the wall
  * time from the first spawn to the last report). Same shape on the erl side (clients/3).
+ * Those beamjs nodes are inline (one scheduler, on the thread that owns the sockets);
+ * dist.rt.js_erl_threads / dist.rt8.js_erl_threads are the same clients on a VM with a
+ * scheduler thread per core (bench/support/dist_threaded_client.ts, its own process), whose
+ * main thread owns the sockets: each message takes one more hop each way, through the rings.
  * Every run checks the counts and each echoed value (in order, per client). Our own epmd
  * serves on a free loopback port.
  */
@@ -15,61 +19,17 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { defineModule, receive, self, send } from '../../src/process/index.js';
 import { VM } from '../../src/index.js';
 import { EpmdServer } from '../../src/dist/epmd_server.js';
-import { Atom, P, atom, tuple, type Pid, type Term } from '../../src/term/index.js';
+import { Atom, atom, tuple } from '../../src/term/index.js';
+import { rate, rateMany } from '../support/dist_clients.js';
 import { freePort, waitLine } from '../support/child_io.js';
 import { check, erlAvailable, note, repoRoot, report } from '../harness.js';
-
-const ECHO = atom('echo');
-const REPLY = P.tuple(ECHO, P.capture('x'));
-
-defineModule('bench_dist', {
-  *client(dest: Term, n: number, report_: Pid) {
-    for (let i = n; i > 0; i--) {
-      send(dest as Pid, tuple(self(), i));
-      const m = yield* receive(REPLY);
-      if (m.x !== i) throw new Error(`echo returned ${String(m.x)} for ${i}`);
-    }
-    send(report_, tuple(atom('done'), n));
-  },
-});
 
 /** Client counts of the many-pairs figures (at most MAX_PAIRS in bench/erl/dist_bench.erl). */
 const PAIRS = [8, 64] as const;
 /** Round trips per client in the many-pairs figures, by client count. */
 const PER_CLIENT: Record<(typeof PAIRS)[number], number> = { 8: 5000, 64: 1000 };
-
-const DONE = P.tuple(atom('done'), P.capture('n'));
-
-/** Round trips/s of one client talking to `dest` (after a warm-up of 2000). */
-async function rate(vm: VM, dest: Term, n: number): Promise<number> {
-  const run = async (count: number): Promise<number> => {
-    const start = performance.now();
-    await vm.spawn('bench_dist', 'client', [dest, count, vm.self]);
-    const done = await vm.receive(DONE, 120_000);
-    check(done?.n === count, `round trips reported ${String(done?.n)}`);
-    return count / ((performance.now() - start) / 1000);
-  };
-  await run(2000);
-  return run(n);
-}
-
-/** Aggregate round trips/s of `pairs` clients at once, client J to {bench_echo_J, node} (after a warm-up). */
-async function rateMany(vm: VM, node: Atom, pairs: number, perClient: number): Promise<number> {
-  const run = async (count: number): Promise<number> => {
-    const start = performance.now();
-    for (let j = 1; j <= pairs; j++) await vm.spawn('bench_dist', 'client', [tuple(atom(`bench_echo_${j}`), node), count, vm.self]);
-    for (let j = 0; j < pairs; j++) {
-      const done = await vm.receive(DONE, 120_000);
-      check(done?.n === count, `round trips reported by client ${j + 1} of ${pairs}: ${String(done?.n)}`);
-    }
-    return (pairs * count) / ((performance.now() - start) / 1000);
-  };
-  await run(Math.max(1, Math.floor(perClient / 10)));
-  return run(perClient);
-}
 
 /** Reports a beamjs figure beside erl<->erl (as `.beam` and `.ratio`, when erl ran). */
 function reportBeside(name: string, beamjs: number, erlErl: number | undefined): void {
@@ -86,7 +46,7 @@ export default async function run(): Promise<void> {
   const host = os.hostname().split('.')[0]!;
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(os.tmpdir(), 'beamjs-dist-bench-'));
-  const vm = await VM.start({ inline: true, modules: [import.meta.url], distribution: { name: `benchjs${process.pid}`, cookie: 'bench', epmdPort: epmd.port }, logger: false });
+  const vm = await VM.start({ inline: true, modules: [new URL('../support/dist_clients.js', import.meta.url)], distribution: { name: `benchjs${process.pid}`, cookie: 'bench', epmdPort: epmd.port }, logger: false });
   try {
     const erlErl = new Map<string, number>();
     const jsErl = new Map<string, number>();
@@ -106,6 +66,11 @@ export default async function run(): Promise<void> {
       check(erlErl.size === 1 + PAIRS.length, `erl client figures: ${erlOut}`);
       jsErl.set('rt', await rate(vm, tuple(atom('bench_echo'), echoNode), N));
       for (const k of PAIRS) jsErl.set(`rt${k}`, await rateMany(vm, echoNode, k, PER_CLIENT[k]));
+      const threaded = spawn(process.execPath, [join(repoRoot, 'dist/bench/support/dist_threaded_client.js'), `benchjst${process.pid}`, 'bench', String(epmd.port), echoNode.name, String(N), '8'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(threaded);
+      const threadedOut = (await waitLine(threaded, /RATE rt8 \S+/, 180_000)).input;
+      for (const m of threadedOut.matchAll(/RATE (rt\d*) (\S+)/g)) jsErl.set(`${m[1]!}_threads`, Number(m[2]));
+      check(jsErl.has('rt_threads') && jsErl.has('rt8_threads'), `threaded client figures: ${threadedOut}`);
     } else {
       note('erl not installed: dist.rt*.js_erl and the BEAM figures are left out');
     }
@@ -120,6 +85,10 @@ export default async function run(): Promise<void> {
       const js = jsErl.get(figure);
       if (js !== undefined) reportBeside(`dist.${figure}.js_erl`, js, erlErl.get(figure));
       reportBeside(`dist.${figure}.js_js`, jsJs.get(figure)!, erlErl.get(figure));
+    }
+    for (const figure of ['rt', 'rt8']) {
+      const js = jsErl.get(`${figure}_threads`);
+      if (js !== undefined) reportBeside(`dist.${figure}.js_erl_threads`, js, erlErl.get(figure));
     }
   } finally {
     await vm.stop();

@@ -437,8 +437,8 @@ export class ThreadHost {
     if (this.#stopped || this.runtime.stopped) return;
     this.drain();
     this.#flushMesh();
-    // What became runnable runs now (its batch ends in onIdle, which sleeps again); with nothing
-    // runnable, sleep again now.
+    // What became runnable runs now (its batch ends in a busy wait, then onIdle, which sleeps
+    // again); with nothing runnable, sleep again now.
     this.runtime.scheduler.runNow();
     const scheduler = this.runtime.scheduler;
     if (scheduler.runQueueLength === 0 && !this.#sleeping && !scheduler.busyWaiting) {
