@@ -514,6 +514,7 @@ export class VM {
     queueMicrotask(() => {
       multi.flushQueued = false;
       multi.host.flush();
+      multi.host.busyWait();
     });
   }
 

@@ -235,6 +235,16 @@ export class Scheduler {
     return this.#busyWait.waiting;
   }
 
+  /**
+   * Busy waits now, as after a batch that left nothing runnable (work done outside a batch:
+   * records a scheduler thread handled without a process to run); no-op while there is work.
+   * With the threshold 0, `onIdle` runs at once. Owner thread only.
+   */
+  busyWaitNow(): void {
+    if (this.#stopped || this.#inBatch || this.#wakeScheduled || this.#runQueue.length > 0) return;
+    this.#busyWait.begin();
+  }
+
   /** The busy wait threshold in µs (busy_wait.ts). */
   get busyWaitMicros(): number {
     return this.#busyWait.micros;

@@ -338,6 +338,14 @@ export class ThreadHost {
     this.#mesh.drain((from, view, offset, length) => this.#onRecord(from, view, offset, length), DRAIN_MAX);
   }
 
+  /**
+   * Work was done outside a batch (the main thread handed a socket's message to a scheduler
+   * thread): busy wait as after a batch, so that the answer is seen without a wake-up.
+   */
+  busyWait(): void {
+    this.runtime.scheduler.busyWaitNow();
+  }
+
   /** Starts the idle loop (call once the thread is set up). */
   start(): void {
     this.#sleep();
@@ -438,13 +446,14 @@ export class ThreadHost {
     this.drain();
     this.#flushMesh();
     // What became runnable runs now (its batch ends in a busy wait, then onIdle, which sleeps
-    // again); with nothing runnable, sleep again now.
+    // again); with nothing runnable (records handled without a process to run: the main
+    // thread passing messages to a socket), busy wait now, then sleep.
     this.runtime.scheduler.runNow();
     const scheduler = this.runtime.scheduler;
     if (scheduler.runQueueLength === 0 && !this.#sleeping && !scheduler.busyWaiting) {
       if (this.#steal) this.#tryToSteal();
       this.#flushMesh();
-      this.#sleep();
+      scheduler.busyWaitNow();
     }
   }
 

@@ -164,3 +164,24 @@ t.test('after the longest named wait, nothing keeps Node alive', async (t) => {
   t.equal(child.status, 0, `the child exited by itself (${child.stderr})`);
   t.equal(child.stdout.trim(), 'idle 1 waiting false', 'after one onIdle, with no wait pending');
 });
+
+t.test('busyWaitNow: work done outside a batch starts a wait; with none it is onIdle at once', async (t) => {
+  let idle = 0;
+  const waiting = new Scheduler({ busyWait: 100_000, onIdle: () => idle++ });
+  t.teardown(() => waiting.stop());
+  t.equal(waiting.busyWaiting, false, 'a new scheduler does not wait');
+  waiting.busyWaitNow();
+  t.equal(waiting.busyWaiting, true, 'busyWaitNow starts a wait');
+  t.equal(idle, 0, 'not idle yet');
+  const none = new Scheduler({ busyWait: 'none', onIdle: () => idle++ });
+  t.teardown(() => none.stop());
+  none.busyWaitNow();
+  t.equal(idle, 1, "with 'none', onIdle ran at once");
+  t.equal(none.busyWaiting, false, 'and nothing waits');
+  const busy = new Scheduler({ busyWait: 'none', onIdle: () => idle++ });
+  t.teardown(() => busy.stop());
+  busy.enqueue(counter());
+  busy.busyWaitNow();
+  t.equal(idle, 1, 'no-op while work is queued');
+  await until(() => idle === 2, 'the batch, then onIdle');
+});
