@@ -181,7 +181,7 @@ export class Scheduler {
     }
     const poll = options.busyWaitPoll;
     this.#busyWait = new BusyWait(busyWait, {
-      hasWork: () => this.#stopped || this.#inBatch || this.#wakeScheduled || this.#runQueue.length > 0,
+      hasWork: () => this.#hasWork(),
       ...(poll === undefined ? {} : { poll: () => this.#poll(poll) }),
       expired: () => {
         if (this.#onIdle !== undefined) this.#hook(this.#onIdle);
@@ -241,8 +241,7 @@ export class Scheduler {
    * With the threshold 0, `onIdle` runs at once. Owner thread only.
    */
   busyWaitNow(): void {
-    if (this.#stopped || this.#inBatch || this.#wakeScheduled || this.#runQueue.length > 0) return;
-    this.#busyWait.begin();
+    if (!this.#hasWork()) this.#busyWait.begin();
   }
 
   /** The busy wait threshold in µs (busy_wait.ts). */
@@ -475,7 +474,12 @@ export class Scheduler {
       const afterBatch = this.#afterBatch;
       this.#hook(() => afterBatch(idle && this.#runQueue.length === 0));
     }
-    if (idle && !this.#stopped && !this.#wakeScheduled && this.#runQueue.length === 0) this.#busyWait.begin();
+    if (idle && !this.#hasWork()) this.#busyWait.begin();
+  }
+
+  /** A batch is running or due, or the scheduler stopped: no busy wait now. */
+  #hasWork(): boolean {
+    return this.#stopped || this.#inBatch || this.#wakeScheduled || this.#runQueue.length > 0;
   }
 
   #poll(poll: () => boolean): boolean {

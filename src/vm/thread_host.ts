@@ -282,9 +282,7 @@ export class ThreadHost {
       // picked up by polling the rings, without a wake-up; it sleeps when the wait ends.
       busyWaitPoll: () => {
         if (!this.#mesh.hasInbound()) return false;
-        this.drain();
-        this.#flushMesh();
-        this.runtime.scheduler.runNow();
+        this.#handleInbound();
         return true;
       },
       onIdle: () => this.#sleep(),
@@ -440,15 +438,20 @@ export class ThreadHost {
     );
   }
 
+  /** Handles what the inbound rings hold, publishes what that sent, and runs what became runnable. */
+  #handleInbound(): void {
+    this.drain();
+    this.#flushMesh();
+    this.runtime.scheduler.runNow();
+  }
+
   #woken(): void {
     this.#sleeping = false;
     if (this.#stopped || this.runtime.stopped) return;
-    this.drain();
-    this.#flushMesh();
     // What became runnable runs now (its batch ends in a busy wait, then onIdle, which sleeps
     // again); with nothing runnable (records handled without a process to run: the main
     // thread passing messages to a socket), busy wait now, then sleep.
-    this.runtime.scheduler.runNow();
+    this.#handleInbound();
     const scheduler = this.runtime.scheduler;
     if (scheduler.runQueueLength === 0 && !this.#sleeping && !scheduler.busyWaiting) {
       if (this.#steal) this.#tryToSteal();
