@@ -27,7 +27,8 @@
  *     announced it sleeps; destinations whose backlog is not empty stay "touched" (backlogged()).
  *   - drain(handler, max): hands every record of every inbound ring (at most `max` per ring) to
  *     the handler, in ring order, and releases it.
- *   - sleep(): polls the inbound rings for SPIN_MICROS, then announces sleep on the wake word,
+ *   - sleep(timeout, spin): polls the inbound rings for SPIN_MICROS (unless `spin` is false: the
+ *     caller polled them already, src/sched/busy_wait.ts), then announces sleep on the wake word,
  *     checks again (no lost wake-up: a sender that published before the announcement is seen
  *     by the check; one after it sees the announcement and notifies), and waits with
  *     Atomics.waitAsync, so the thread's event loop keeps turning.
@@ -156,12 +157,14 @@ export class SchedulerMesh {
         return true;
     return false;
   }
-  async sleep(timeoutMs = Number.POSITIVE_INFINITY): Promise<unknown> {
-    const until = performance.now() + SPIN_MICROS / 1000;
-    do {
-      if (this.hasInbound())
-        return 'data';
-    } while (performance.now() < until);
+  async sleep(timeoutMs = Number.POSITIVE_INFINITY, spin = true): Promise<unknown> {
+    if (spin) {
+      const until = performance.now() + SPIN_MICROS / 1000;
+      do {
+        if (this.hasInbound())
+          return 'data';
+      } while (performance.now() < until);
+    }
     this.#myWake.prepareSleep();
     if (this.hasInbound()) {
       this.#myWake.cancelSleep();

@@ -18,9 +18,9 @@
  *     runnable: try to steal work;
  *   - busy wait (src/sched/busy_wait.ts): with nothing runnable, the scheduler keeps the event
  *     loop turning for its threshold and polls the inbound rings at each turn (busyWaitPoll);
- *   - onIdle: when the busy wait ends with nothing to do, sleep on the endpoint (it spins
- *     briefly, then waits with Atomics.waitAsync, so the event loop keeps turning: timers,
- *     sockets, promises).
+ *   - onIdle: when the busy wait ends with nothing to do, sleep on the endpoint (it waits with
+ *     Atomics.waitAsync, so the event loop keeps turning: timers, sockets, promises; with a
+ *     busy wait of 0 it spins briefly first).
  *   A wake-up (another thread sent something) drains, and the scheduler runs what became
  *   runnable.
  *
@@ -84,7 +84,8 @@ export interface MeshPort {
   send(to: number, write: (view: Uint8Array, offset: number, limit: number) => number): void;
   flush(): void;
   drain(handler: (from: number, view: Uint8Array, offset: number, length: number) => void, max?: number): number;
-  sleep(timeoutMs?: number): Promise<unknown>;
+  /** Sleeps until a record arrives; `spin` false: skip the short poll first (the caller just polled). */
+  sleep(timeoutMs?: number, spin?: boolean): Promise<unknown>;
   /** True when some inbound ring holds a record. */
   hasInbound(): boolean;
   wakeSelf(): void;
@@ -429,7 +430,9 @@ export class ThreadHost {
   #sleep(): void {
     if (this.#sleeping || this.#stopped || this.runtime.stopped) return;
     this.#sleeping = true;
-    this.#mesh.sleep().then(
+    // After a busy wait (every sleep but the first, when the threshold is not 0) the rings were
+    // just polled for longer than the mesh's own spin: it is not repeated.
+    this.#mesh.sleep(undefined, this.runtime.scheduler.busyWaitMicros === 0).then(
       () => this.#woken(),
       (error: unknown) => {
         this.#sleeping = false;
