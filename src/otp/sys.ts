@@ -16,6 +16,8 @@
  *   | statistics(S, true/false/get)       | {debug, {statistics, Flag}}      | ok | {ok, Stats} | no_statistics |
  *   | trace(S, true/false)                | {debug, {trace, Flag}}           | ok                            |
  *   | log(S, true/false/get/{true, N})    | {debug, {log, Flag}}             | ok | {ok, [Event]}            |
+ *   | logToFile(S, FileName/false)        | {debug, {log_to_file, FileName}} | ok | {error, open_file}       |
+ *   | noDebug(S)                          | {debug, no_debug}                | ok                            |
  *
  * A suspended process handles only system messages (and its parent's exit) until resume, as
  * sys:handle_system_msg does: the helper loops inside `handleSystemMessage` until then.
@@ -28,18 +30,24 @@
  *
  * Trace output: each event is printed as OTP's "*DBG* …" line (the behaviour's print function)
  * through the runtime's logger hook, the path io:format to standard_io takes here (stderr, or
- * the VM's `logger` option; the mesh carries it from scheduler threads). Statistics count
- * messages in and out from the events; reductions are the process's since statistics began.
+ * the VM's `logger` option; the mesh carries it from scheduler threads). log_to_file writes
+ * the same lines to a file: it is created (emptied) when the option is set, each line is
+ * appended as the event happens (no descriptor is held, so a process that dies leaves none
+ * open), and a path that cannot be written gives {error, open_file} as in OTP. no_debug turns
+ * every option off. Statistics count messages in and out from the events; reductions are the
+ * process's since statistics began.
  *
  * Differences from OTP: replace_state's Fun is a JS function, which cannot cross threads: it
  * works when the client and the server share a scheduler thread, else pass an ExportFun
- * (fun M:F/1, exportFun()) that every thread has. sys:install/remove, log_to_file and
- * no_debug are not implemented; start_time/current_time are local time.
+ * (fun M:F/1, exportFun()) that every thread has. sys:install/remove (debug funs) are not
+ * offered, since a fun installed from another thread could not run there; start_time/current_time
+ * are local time.
  *
  * Threads: module code, inside processes. Bad input: an unknown request gets {error,
  * {unknown_system_msg, Req}}; a Fun that throws leaves the state as it was and the client
  * exits with {callback_failed, …} as in OTP.
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { replyOrDown } from './call_reply.js';
 import { InvalidArgumentError, describeValue } from '../errors/index.js';
 import { caught, demonitor, exit, get, monitor, processInfo, receive, self, send, whereis, writeLog, type ProcessGenerator } from '../process/index.js';
@@ -60,6 +68,9 @@ const A = {
   statistics: atom('statistics'),
   trace: atom('trace'),
   log: atom('log'),
+  log_to_file: atom('log_to_file'),
+  no_debug: atom('no_debug'),
+  open_file: atom('open_file'),
   get: atom('get'),
   no_statistics: atom('no_statistics'),
   running: atom('running'),
@@ -96,14 +107,16 @@ export interface SysDebug {
   trace: boolean;
   stats: { readonly startTime: Term; readonly startReductions: number; messagesIn: number; messagesOut: number } | undefined;
   log: { readonly max: number; readonly events: Term[] } | undefined;
+  /** log_to_file: the file the *DBG* lines are appended to. */
+  logFile: string | undefined;
 }
 
 export function newDebug(): SysDebug {
-  return { active: false, trace: false, stats: undefined, log: undefined };
+  return { active: false, trace: false, stats: undefined, log: undefined, logFile: undefined };
 }
 
 function refresh(debug: SysDebug): void {
-  debug.active = debug.trace || debug.stats !== undefined || debug.log !== undefined;
+  debug.active = debug.trace || debug.stats !== undefined || debug.log !== undefined || debug.logFile !== undefined;
 }
 
 /** Prints an event as the behaviour's *DBG* line (OTP's print_event). */
@@ -120,7 +133,33 @@ export function debugEvent(debug: SysDebug, name: Term, event: SysEvent, print: 
     debug.log.events.push(event);
     if (debug.log.events.length > debug.log.max) debug.log.events.shift();
   }
-  if (debug.trace) writeLog('info', print(name, event));
+  if (debug.trace || debug.logFile !== undefined) {
+    const line = print(name, event);
+    if (debug.trace) writeLog('info', line);
+    if (debug.logFile !== undefined) appendLogLine(debug, line);
+  }
+}
+
+function appendLogLine(debug: SysDebug, line: string): void {
+  try {
+    appendFileSync(debug.logFile!, line.endsWith('\n') ? line : line + '\n');
+  } catch {
+    // The file went away or became unwritable: OTP's write to a closed device would fail the
+    // same way; the option is dropped rather than failing the process on every event.
+    debug.logFile = undefined;
+    refresh(debug);
+  }
+}
+
+/** sys's log_to_file FileName: a binary, a string, an atom or a char list. */
+function fileNameOf(name: Term): string | undefined {
+  if (typeof name === 'string') return name;
+  if (name instanceof Uint8Array) return new TextDecoder().decode(name);
+  if (name instanceof Atom) return name.name;
+  if (Array.isArray(name) && name.length > 0 && name.every((c) => Number.isSafeInteger(c) && (c as number) >= 0 && (c as number) <= 0x10ffff)) {
+    return String.fromCodePoint(...(name as number[]));
+  }
+  return undefined;
 }
 
 /** What a behaviour gives handleSystemMessage. */
@@ -174,6 +213,10 @@ function applyFun(fun: Term, state: Term): Term {
 }
 
 function* debugRequest(option: Term, debug: SysDebug): ProcessGenerator<Term> {
+  if (option === A.no_debug) {
+    Object.assign(debug, newDebug());
+    return A.ok;
+  }
   if (!(option instanceof Tuple) || option.size !== 2) return tuple(A.error, tuple(A.unknown_system_msg, tuple(A.debug, option)));
   const [kind, flag] = option.elements as [Term, Term];
   let reply: Term = A.ok;
@@ -199,6 +242,18 @@ function* debugRequest(option: Term, debug: SysDebug): ProcessGenerator<Term> {
     else if (flag instanceof Tuple && flag.size === 2 && flag.at(0) === true && typeof flag.at(1) === 'number') debug.log = { max: flag.at(1) as number, events: debug.log?.events ?? [] };
     else if (flag === false) debug.log = undefined;
     else if (flag === A.get) reply = tuple(A.ok, debug.log === undefined ? [] : [...debug.log.events]);
+  } else if (kind === A.log_to_file) {
+    debug.logFile = undefined;
+    const file = flag === false ? undefined : fileNameOf(flag);
+    if (flag !== false) {
+      try {
+        if (file === undefined) throw new Error('not a file name');
+        writeFileSync(file, '');
+        debug.logFile = file;
+      } catch {
+        reply = tuple(A.error, A.open_file);
+      }
+    }
   } else {
     reply = tuple(A.error, tuple(A.unknown_system_msg, tuple(A.debug, option)));
   }
@@ -271,6 +326,7 @@ function debugTerm(debug: SysDebug): Term {
   if (debug.trace) out.push(A.trace);
   if (debug.stats !== undefined) out.push(tuple(A.statistics, tuple(debug.stats.startTime, debug.stats.messagesIn, debug.stats.messagesOut)));
   if (debug.log !== undefined) out.push(tuple(A.log, tuple(debug.log.max, [...debug.log.events])));
+  if (debug.logFile !== undefined) out.push(tuple(A.log_to_file, debug.logFile));
   return out;
 }
 
@@ -361,5 +417,16 @@ export const Sys = {
     const ok = flag === true || flag === false || flag === A.get || (flag instanceof Tuple && flag.size === 2 && flag.at(0) === true && Number.isSafeInteger(flag.at(1)));
     if (!ok) throw new InvalidArgumentError(`sys:log: flag must be true, false, get or {true, N}; received ${describeValue(flag)}`);
     return yield* systemCall(name, tuple(A.debug, tuple(A.log, flag)), 5000, 'log');
+  },
+  /** sys:log_to_file(Name, FileName | false): writes the *DBG* lines to the file (ok | {error, open_file}). */
+  *logToFile(name: SysName, fileName: string | false): ProcessGenerator<Term> {
+    if (fileName !== false && (typeof fileName !== 'string' || fileName.length === 0)) {
+      throw new InvalidArgumentError(`sys:log_to_file: the file name must be a non-empty string or false; received ${describeValue(fileName)}`);
+    }
+    return yield* systemCall(name, tuple(A.debug, tuple(A.log_to_file, fileName)), 5000, 'log_to_file');
+  },
+  /** sys:no_debug(Name): turns every debug option off. */
+  *noDebug(name: SysName): ProcessGenerator<Term> {
+    return yield* systemCall(name, tuple(A.debug, A.no_debug), 5000, 'no_debug');
   },
 };

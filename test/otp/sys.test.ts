@@ -2,6 +2,9 @@
 // get_status with format_status/1 and /2, suspend/resume (a suspended server handles only
 // system messages), change_code, statistics, trace (*DBG* lines through the logger hook, from
 // every thread) and log. Inline, or on 2 scheduler threads (test/otp/multi/).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { atom, P, Pid, tuple, Tuple, type Term } from '../../src/index.js';
 import { next, op, startAppsVM, waitLines } from './fixtures/apps_harness.js';
@@ -108,6 +111,45 @@ t.test('statistics counts messages in and out; log keeps events; trace prints *D
   t.same(await op(vm, 'trace', pid, false), ok);
   await op(vm, 'call', pid, atom('get'));
   t.equal((await waitLines(apps, () => false, 100)).filter((l) => l.startsWith('*DBG*')).length, 4, 'trace off: no more lines');
+});
+
+t.test('log_to_file writes the *DBG* lines to a file; no_debug turns every option off', async (t) => {
+  const { vm } = apps;
+  const dir = mkdtempSync(join(os.tmpdir(), 'beamjs-sys-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'dbg.log');
+  const pid = await server(vm, 'apps_gs', 0, 'sys_file');
+  t.same(await op(vm, 'log_to_file', pid, join(dir, 'no/such/dir/x.log')), tuple(atom('error'), atom('open_file')), 'an unwritable path: {error, open_file}');
+  t.same(await op(vm, 'log_to_file', pid, file), ok, 'log_to_file');
+  t.equal(readFileSync(file, 'utf8'), '', 'the file is created empty');
+  await op(vm, 'call', pid, tuple(atom('set'), 5));
+  await op(vm, 'cast', pid, tuple(atom('set'), 6));
+  await op(vm, 'call', pid, atom('get'));
+  const lines = readFileSync(file, 'utf8').split('\n');
+  t.match(lines[0], /^\*DBG\* sys_file got call \{set,5\} from <[\d.]+>$/, 'got call … from Pid');
+  t.match(lines[1], /^\*DBG\* sys_file sent ok to <[\d.]+>, new state 5$/, 'sent … new state');
+  t.equal(lines[2], '*DBG* sys_file got cast {set,6}', 'got cast');
+  t.equal(lines[3], '*DBG* sys_file new state 6', 'new state');
+  t.equal(lines.length, 7, 'six lines (the get is two more), each ended by a newline');
+  t.same(await op(vm, 'log_to_file', pid, false), ok, 'log_to_file false');
+  await op(vm, 'call', pid, atom('get'));
+  t.equal(readFileSync(file, 'utf8').split('\n').length, 7, 'no more lines after false');
+
+  t.same(await op(vm, 'log_to_file', pid, file), ok, 'log_to_file again: the file is emptied');
+  t.same(await op(vm, 'statistics', pid, true), ok);
+  t.same(await op(vm, 'log', pid, true), ok);
+  t.same(await op(vm, 'trace', pid, true), ok);
+  const status = (await op(vm, 'get_status', pid)) as Tuple;
+  const debugList = ((status.at(3) as Term[])[3] as Tuple[]).map((d) => (d instanceof Tuple ? d.at(0) : d));
+  t.same(debugList, [atom('trace'), atom('statistics'), atom('log'), atom('log_to_file')], 'get_status lists the four options');
+  t.same(await op(vm, 'no_debug', pid), ok, 'no_debug');
+  const after = (await op(vm, 'get_status', pid)) as Tuple;
+  t.same((after.at(3) as Term[])[3], [], 'get_status: no debug option left');
+  t.same(await op(vm, 'statistics', pid, atom('get')), atom('no_statistics'), 'statistics off');
+  t.same(await op(vm, 'log', pid, atom('get')), tuple(ok, []), 'log off');
+  await op(vm, 'call', pid, tuple(atom('set'), 7));
+  t.equal(readFileSync(file, 'utf8'), '', 'nothing more in the file');
+  t.equal((await waitLines(apps, () => false, 100)).filter((l) => l.includes('sys_file')).length, 0, 'and no *DBG* line was printed after no_debug');
 });
 
 t.test('a supervisor answers sys too (it is a gen_server)', async (t) => {
