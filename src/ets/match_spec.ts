@@ -192,8 +192,8 @@ function compileHead(p: Term, vars: HeadVariables, where: Where): HeadMatcher {
     return (x, v) => exactEquals(v[slot], x);
   }
   if (p instanceof Tuple) return compileTupleHead(p, vars, where);
-  if (Array.isArray(p)) return compileListHead(p as readonly Term[], undefined, vars, where);
-  if (p instanceof ImproperList) return compileListHead(p.head, p.tail, vars, where);
+  if (Array.isArray(p)) return compileListHead(p as readonly Term[], NO_TAIL, vars, where);
+  if (p instanceof ImproperList) return compileListHead(p.head, { term: p.tail }, vars, where);
   if (p instanceof Map || isPlainObject(p)) return compileMapHead(p as ReadonlyMap<Term, Term> | TermObject, vars, where);
   checkTerm(p, where);
   return constantMatcher(p);
@@ -256,11 +256,14 @@ function compileTupleHead(p: Tuple, vars: HeadVariables, where: Where): HeadMatc
   };
 }
 
-/** A list pattern: `heads` elements, then `tail` (undefined: the list ends there, a proper list). */
-function compileListHead(heads: readonly Term[], tail: Term | undefined, vars: HeadVariables, where: Where): HeadMatcher {
+/** The tail of a proper list pattern (a tail term is boxed: the atom `undefined` is a tail too). */
+const NO_TAIL = undefined;
+
+/** A list pattern: `heads` elements, then `tail` (NO_TAIL: the list ends there, a proper list). */
+function compileListHead(heads: readonly Term[], tail: { readonly term: Term } | typeof NO_TAIL, vars: HeadVariables, where: Where): HeadMatcher {
   const count = heads.length;
   const matchers = heads.map((e) => compileHead(e, vars, where));
-  if (tail === undefined) {
+  if (tail === NO_TAIL) {
     return (x, v) => {
       if (!Array.isArray(x) || x.length !== count) return false;
       const l = x as readonly Term[];
@@ -268,25 +271,19 @@ function compileListHead(heads: readonly Term[], tail: Term | undefined, vars: H
       return true;
     };
   }
-  const tailMatcher = compileHead(tail, vars, where);
+  const tailMatcher = compileHead(tail.term, vars, where);
   return (x, v) => {
     let elements: readonly Term[];
-    let rest: Term | undefined;
-    if (Array.isArray(x)) {
-      elements = x as readonly Term[];
-      rest = undefined;
-    } else if (x instanceof ImproperList) {
-      elements = x.head;
-      rest = x.tail;
-    } else {
-      return false;
-    }
+    if (Array.isArray(x)) elements = x as readonly Term[];
+    else if (x instanceof ImproperList) elements = x.head;
+    else return false;
     if (elements.length < count) return false;
     for (let k = 0; k < count; k++) if (!matchers[k](elements[k], v)) return false;
     // The tail: what follows the first `count` elements (allocated only for a matching prefix).
+    // An improper list's tail may be the atom undefined (JS undefined): test the list's kind.
     let tailTerm: Term;
-    if (rest === undefined) tailTerm = count === 0 ? elements : elements.slice(count);
-    else tailTerm = elements.length === count ? rest : count === 0 ? x : new ImproperList(elements.slice(count), rest);
+    if (!(x instanceof ImproperList)) tailTerm = count === 0 ? elements : elements.slice(count);
+    else tailTerm = elements.length === count ? x.tail : count === 0 ? x : new ImproperList(elements.slice(count), x.tail);
     return tailMatcher(tailTerm, v);
   };
 }
